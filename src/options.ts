@@ -1,0 +1,116 @@
+import { accessSync, constants, statSync } from "node:fs";
+import { resolve } from "node:path";
+
+export const DEFAULTS = {
+  output: "build/catalog",
+  input: "src/storytime",
+  port: 8080,
+  host: "127.0.0.1",
+} as const;
+
+/** What citty hands over: every value still a string, as typed by the user. */
+export interface RawArgs {
+  output?: string;
+  input?: string;
+  build?: string;
+  port?: string;
+  host?: string;
+  open?: boolean;
+}
+
+export interface Options {
+  /** Absolute path of the directory served and watched for reloads; it may not exist yet. */
+  output: string;
+  /** Absolute path of the directory watched for rebuilds, or null when there is none to watch. */
+  input: string | null;
+  build: string | null;
+  port: number;
+  host: string;
+  open: boolean;
+}
+
+/** A mistake the user can fix; its message is one sentence naming the problem and the fix. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Options {
+  return {
+    output: resolveOutput(raw.output, cwd),
+    input: resolveInput(raw.input, cwd),
+    build: raw.build?.trim() ? raw.build : null,
+    port: parsePort(raw.port),
+    host: parseHost(raw.host),
+    open: raw.open === true,
+  };
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return DEFAULTS.port;
+  const text = String(value).trim();
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535, not "${text}"; for example --port 8080.`);
+  }
+  return port;
+}
+
+function parseHost(value: string | undefined): string {
+  if (value === undefined) return DEFAULTS.host;
+  const host = String(value).trim().replace(/^\[(.*)\]$/, "$1");
+  if (!host || /[\s/?#@]/.test(host)) {
+    throw new UsageError(`--host must be a host name or IP address, not "${value}"; for example --host 127.0.0.1.`);
+  }
+  return host;
+}
+
+function resolveOutput(value: string | undefined, cwd: string): string {
+  const output = resolve(cwd, value ?? DEFAULTS.output);
+  const kind = kindOf(output);
+  if (kind === "other") {
+    throw new UsageError(`--output ${output} is a file, not a directory; pass the directory your build writes the catalog to.`);
+  }
+  if (kind === "dir") assertReadable(output, "--output");
+  return output;
+}
+
+function resolveInput(value: string | undefined, cwd: string): string | null {
+  const input = resolve(cwd, value ?? DEFAULTS.input);
+  const kind = kindOf(input);
+  if (kind === "missing") {
+    if (value === undefined) return null;
+    throw new UsageError(`--input ${input} does not exist; pass the directory that holds your catalog's sources.`);
+  }
+  if (kind === "other") {
+    throw new UsageError(`--input ${input} is a file, not a directory; pass the directory that holds your catalog's sources.`);
+  }
+  assertReadable(input, "--input");
+  return input;
+}
+
+function kindOf(path: string): "dir" | "other" | "missing" {
+  try {
+    return statSync(path).isDirectory() ? "dir" : "other";
+  } catch (error) {
+    if (isCode(error, "ENOENT")) return "missing";
+    if (isCode(error, "ENOTDIR")) return "other";
+    if (isCode(error, "EACCES")) throw permissionDenied(path);
+    throw error;
+  }
+}
+
+function assertReadable(dir: string, flag: string): void {
+  try {
+    accessSync(dir, constants.R_OK | constants.X_OK);
+  } catch {
+    throw new UsageError(`${flag} ${dir} cannot be read (permission denied); fix its permissions or pass another directory.`);
+  }
+}
+
+function permissionDenied(path: string): UsageError {
+  return new UsageError(`${path} cannot be reached (permission denied); fix the permissions of its parent directories.`);
+}
+
+export function isCode(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}

@@ -1,0 +1,71 @@
+import { realpath, stat } from "node:fs/promises";
+import { join, sep } from "node:path";
+
+/** What a request path means inside the output directory. Anything doubtful is "missing". */
+export type Resolution =
+  | { kind: "file"; path: string; size: number; mtimeMs: number }
+  | { kind: "redirect"; location: string }
+  | { kind: "missing" }
+  | { kind: "malformed" };
+
+/**
+ * Maps a URL pathname (still percent-encoded) to a regular file inside `root`.
+ * Decides early and refuses early: traversal, dotfiles, NUL bytes, backslashes and
+ * symlinks that leave the root are all answered as "missing", never followed.
+ */
+export async function resolveRequestPath(root: string, pathname: string): Promise<Resolution> {
+  const segments = pathSegments(pathname);
+  if (segments === "malformed") return { kind: "malformed" };
+  if (segments === null) return { kind: "missing" };
+
+  let path = segments.length ? join(root, ...segments) : root;
+  if (path !== root && !path.startsWith(root + sep)) return { kind: "missing" };
+
+  let info = await statOrNull(path);
+  if (info?.isDirectory()) {
+    if (!pathname.endsWith("/")) return { kind: "redirect", location: directoryUrl(segments) };
+    path = join(path, "index.html");
+    info = await statOrNull(path);
+  }
+  if (!info?.isFile()) return { kind: "missing" };
+  if (!(await staysInside(root, path))) return { kind: "missing" };
+  return { kind: "file", path, size: info.size, mtimeMs: info.mtimeMs };
+}
+
+/** Decoded path segments, null for a path that must not be served, or "malformed" for bad encoding. */
+function pathSegments(pathname: string): string[] | null | "malformed" {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return "malformed";
+  }
+  if (decoded.includes("\0") || decoded.includes("\\")) return null;
+  const segments = decoded.split("/").filter((segment) => segment !== "");
+  // A leading dot covers ".", "..", "/.env" and "/.git/": none of them belong to a catalog.
+  if (segments.some((segment) => segment.startsWith("."))) return null;
+  if (process.platform === "win32" && segments.some((segment) => segment.includes(":"))) return null;
+  return segments;
+}
+
+/** Built from the decoded segments, so the Location can never name another host ("//evil.example"). */
+function directoryUrl(segments: string[]): string {
+  return "/" + segments.map(encodeURIComponent).map((s) => s + "/").join("");
+}
+
+async function staysInside(root: string, path: string): Promise<boolean> {
+  try {
+    const [realRoot, realPath] = await Promise.all([realpath(root), realpath(path)]);
+    return realPath.startsWith(realRoot + sep);
+  } catch {
+    return false;
+  }
+}
+
+async function statOrNull(path: string) {
+  try {
+    return await stat(path);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,90 @@
+import { log } from "./log.ts";
+import type { WatchReport } from "./watch/messages.ts";
+
+export type WatcherKind = "output";
+
+export interface Watcher {
+  /** Resolves once the worker has its watch in place. */
+  ready: Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Literal URLs, created in a module at the top of the source tree: that is what lets
+ * `bun build --compile` find and embed the workers. A computed path works from source and
+ * breaks once shipped.
+ */
+function createWorker(kind: WatcherKind): Worker {
+  const urls: Record<WatcherKind, URL> = {
+    output: new URL("./watch/output.worker.ts", import.meta.url),
+  };
+  return new Worker(urls[kind], { smol: true });
+}
+
+const RESTART_LIMIT = 5;
+const RESTART_WINDOW_MS = 10_000;
+
+/**
+ * Runs one watcher worker and keeps it running: a worker that dies is restarted and logged,
+ * never silently gone. Workers hold no state, so a restart loses nothing but the events
+ * during the restart, which the restart itself reports as a change.
+ */
+export function startWatcher(
+  kind: WatcherKind,
+  root: string,
+  onChange: (path: string | null) => void,
+): Watcher {
+  let worker: Worker;
+  let stopped = false;
+  let restarts: number[] = [];
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+  function spawn(isRestart: boolean) {
+    worker = createWorker(kind);
+    worker.onmessage = ({ data }: MessageEvent<WatchReport>) => {
+      if (data.type === "change") return onChange(data.path);
+      if (data.type === "ready") {
+        markReady();
+        if (isRestart) onChange(null);
+        return;
+      }
+      log.error(watchErrorMessage(kind, root, data.code, data.message));
+    };
+    worker.addEventListener("error", (event) => {
+      log.error(`The ${kind} watcher failed: ${event.message}`);
+    });
+    worker.addEventListener("close", () => {
+      if (stopped) return;
+      const now = Date.now();
+      restarts = restarts.filter((at) => now - at < RESTART_WINDOW_MS).concat(now);
+      if (restarts.length > RESTART_LIMIT) {
+        log.error(`The ${kind} watcher keeps stopping; changes in ${root} are no longer seen. Restart storytime-reload.`);
+        markReady();
+        return;
+      }
+      log.warn(`The ${kind} watcher stopped unexpectedly; restarting it.`);
+      spawn(true);
+    });
+    worker.postMessage({ root });
+  }
+
+  spawn(false);
+  return {
+    ready,
+    stop() {
+      stopped = true;
+      worker.terminate();
+    },
+  };
+}
+
+function watchErrorMessage(kind: WatcherKind, root: string, code: string | undefined, message: string): string {
+  if (code === "ENOSPC" || code === "EMFILE") {
+    return (
+      `Cannot watch ${root}: the system limit on file watches is reached. Raise it with ` +
+      `\`sudo sysctl fs.inotify.max_user_watches=524288\` (persist it in /etc/sysctl.conf) and restart.`
+    );
+  }
+  return `Cannot watch the ${kind} directory ${root}: ${message}`;
+}

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import pkg from "../package.json" with { type: "json" };
+import { TestSocket, cleanup, tempDir } from "./helpers.ts";
+import { CLI, launch, run } from "./process.ts";
+
+afterEach(cleanup);
+
+const oneLine = (text: string) => text.trim().split("\n").filter((line) => line.trim()).length === 1;
+
+describe("command line", () => {
+  test("--version prints the package version", async () => {
+    const { code, stdout } = await run(["bun", CLI, "--version"]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(pkg.version);
+  });
+
+  test("--help lists every option with its default", async () => {
+    const { code, stdout } = await run(["bun", CLI, "--help"]);
+    expect(code).toBe(0);
+    for (const flag of ["--output", "--input", "--build", "--port", "--host", "--open"]) expect(stdout).toContain(flag);
+    expect(stdout).toContain("8080");
+    expect(stdout).toContain("127.0.0.1");
+  });
+
+  test("an unknown flag shows the usage and names the flag", async () => {
+    const { code, all } = await run(["bun", CLI, "--prot", "8080"]);
+    expect(code).toBe(2);
+    expect(all).toContain("USAGE");
+    expect(all).toContain("Unknown option --prot");
+  });
+
+  test.each([["abc"], ["65536"], ["-1"], ["80.5"]])("--port=%s is one line and exit 2", async (port) => {
+    const { code, stdout, stderr } = await run(["bun", CLI, `--port=${port}`, "--output", tempDir()]);
+    expect(code).toBe(2);
+    expect(stderr + stdout).toContain("--port must be a whole number from 0 to 65535");
+    expect(oneLine(stderr + stdout)).toBe(true);
+  });
+
+  test("an output path that is a file is one line and exit 2", async () => {
+    const file = join(tempDir(), "catalog.html");
+    writeFileSync(file, "x");
+    const { code, all } = await run(["bun", CLI, "--output", file, "--port", "0"]);
+    expect(code).toBe(2);
+    expect(all).toContain("is a file, not a directory");
+    expect(oneLine(all)).toBe(true);
+  });
+
+  test("a port in use names the port and --port, exit 2, no stack trace", async () => {
+    const blocker = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("busy") });
+    try {
+      const { code, all } = await run(["bun", CLI, "--port", String(blocker.port), "--output", tempDir()]);
+      expect(code).toBe(2);
+      expect(all).toContain(`Port ${blocker.port}`);
+      expect(all).toContain("--port");
+      expect(all).not.toContain("    at ");
+      expect(oneLine(all)).toBe(true);
+    } finally {
+      blocker.stop(true);
+    }
+  });
+
+  test("serves, reloads, and on Ctrl-C exits with 130 and its sockets closed", async () => {
+    const out = tempDir();
+    mkdirSync(join(out, "sub"));
+    const server = await launch(["bun", CLI, "--output", out, "--port", "0"]);
+    try {
+      expect(server.url).toStartWith("http://127.0.0.1:");
+      const page = await (await fetch(server.url)).text();
+      expect(page).toContain("Not found");
+      const client = await TestSocket.open({ port: server.port, url: server.url, stop() {} });
+      const closed = new Promise<void>((resolve) => client.socket.addEventListener("close", () => resolve()));
+      writeFileSync(join(out, "index.html"), "<h1>hi</h1>");
+      await client.waitFor(1);
+      await server.waitForOutput(/index\.html changed.*; told 1 page to reload/);
+      server.proc.kill("SIGINT");
+      expect(await server.proc.exited).toBe(130);
+      await closed;
+    } finally {
+      server.proc.kill("SIGKILL");
+    }
+  });
+
+  test("SIGTERM exits with 143", async () => {
+    const server = await launch(["bun", CLI, "--output", tempDir(), "--port", "0"]);
+    server.proc.kill("SIGTERM");
+    expect(await server.proc.exited).toBe(143);
+  });
+});

@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { log } from "../src/log.ts";
+import { resolveOptions, type RawArgs } from "../src/options.ts";
+import { SOCKET_PATH } from "../src/protocol.ts";
+import { start, type App } from "../src/start.ts";
+
+log.level = Number(process.env.STORYTIME_TEST_LOG_LEVEL ?? 0);
+
+export const ROOT = join(import.meta.dir, "..");
+
+const cleanups: Array<() => void> = [];
+
+/** Everything made with these helpers is removed by `cleanup()`, called from afterEach/afterAll. */
+export function cleanup(): void {
+  for (const fn of cleanups.splice(0).reverse()) {
+    try {
+      fn();
+    } catch {}
+  }
+}
+
+export function tempDir(prefix = "storytime-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export async function startApp(raw: RawArgs): Promise<App> {
+  const app = await start(resolveOptions({ port: "0", ...raw }));
+  cleanups.push(app.stop);
+  return app;
+}
+
+/** A real WebSocket client that records every message it gets. */
+export class TestSocket {
+  readonly messages: string[] = [];
+  private waiters: Array<() => void> = [];
+  private constructor(readonly socket: WebSocket) {
+    socket.onmessage = (event) => {
+      this.messages.push(String(event.data));
+      for (const wake of this.waiters.splice(0)) wake();
+    };
+  }
+
+  static async open(app: App, version?: number | string): Promise<TestSocket> {
+    const query = version === undefined ? "" : `?v=${version}`;
+    const socket = new WebSocket(`ws://127.0.0.1:${app.port}${SOCKET_PATH}${query}`);
+    cleanups.push(() => socket.close());
+    await new Promise<void>((resolve, reject) => {
+      socket.onopen = () => resolve();
+      socket.onerror = () => reject(new Error("WebSocket failed to open"));
+    });
+    return new TestSocket(socket);
+  }
+
+  /** Resolves with the message count once at least `count` messages arrived; rejects after `ms`. */
+  async waitFor(count: number, ms = 3000): Promise<number> {
+    const deadline = Date.now() + ms;
+    while (this.messages.length < count) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`expected ${count} message(s), got ${this.messages.length}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.messages.length;
+  }
+
+  /** True if no new message arrives within `ms`: used only to check that something did NOT happen. */
+  async staysQuiet(ms: number): Promise<boolean> {
+    const before = this.messages.length;
+    await Bun.sleep(ms);
+    return this.messages.length === before;
+  }
+}
+
+export function url(app: App, path: string): string {
+  return `http://127.0.0.1:${app.port}${path}`;
+}

@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { clientScript, clientUrl } from "../src/client.ts";
+import { cleanup, startApp, tempDir, url } from "./helpers.ts";
+
+afterEach(cleanup);
+
+async function catalog() {
+  const out = tempDir();
+  mkdirSync(join(out, "section/button"), { recursive: true });
+  mkdirSync(join(out, "static"));
+  writeFileSync(join(out, "index.html"), "<html><head><title>Catalog</title></head><body>home</body></html>");
+  writeFileSync(join(out, "section/button/index.html"), "<p>button fragment</p>");
+  writeFileSync(join(out, "static/site.css"), "body { color: red }");
+  writeFileSync(join(out, "static/app.js"), "console.log(1)");
+  writeFileSync(join(out, "static/logo.png"), new Uint8Array([0x89, 0x50, 0x4e, 0x47]));
+  return { out, app: await startApp({ output: out }) };
+}
+
+const TAG_PATTERN = /<script src="\/__storytime\/client\.js\?h=\w+" data-storytime-version="\d+" async><\/script>/;
+
+describe("static serving", () => {
+  test("an HTML page is served with the client injected and an explicit content type", async () => {
+    const { app } = await catalog();
+    const response = await fetch(url(app, "/"));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(response.headers.get("cache-control")).toBe("no-cache");
+    const body = await response.text();
+    expect(body).toMatch(TAG_PATTERN);
+    expect(body.replace(TAG_PATTERN, "")).toBe("<html><head><title>Catalog</title></head><body>home</body></html>");
+    expect(Number(response.headers.get("content-length"))).toBe(Buffer.byteLength(body));
+  });
+
+  test("a directory without a trailing slash redirects to it, keeping the query", async () => {
+    const { app } = await catalog();
+    const response = await fetch(url(app, "/section/button?story=2"), { redirect: "manual" });
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe("/section/button/?story=2");
+  });
+
+  test("a directory with a trailing slash serves its index.html, fragment or not", async () => {
+    const { app } = await catalog();
+    const body = await (await fetch(url(app, "/section/button/"))).text();
+    expect(body).toStartWith("<p>button fragment</p><script");
+  });
+
+  test.each([
+    ["/static/site.css", "text/css"],
+    ["/static/app.js", "text/javascript"],
+    ["/static/logo.png", "image/png"],
+  ])("%s is served untouched as %s, revalidated on every load", async (path, type) => {
+    const { app, out } = await catalog();
+    const response = await fetch(url(app, path));
+    expect(response.headers.get("content-type")).toStartWith(type);
+    expect(response.headers.get("cache-control")).toBe("no-cache");
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(new Uint8Array(await Bun.file(join(out, path)).arrayBuffer()));
+    const etag = response.headers.get("etag")!;
+    const again = await fetch(url(app, path), { headers: { "if-none-match": etag } });
+    expect(again.status).toBe(304);
+    writeFileSync(join(out, path), "changed, and longer than before");
+    const changed = await fetch(url(app, path), { headers: { "if-none-match": etag } });
+    expect(changed.status).toBe(200);
+  });
+
+  test("HEAD answers with headers and no body", async () => {
+    const { app } = await catalog();
+    const response = await fetch(url(app, "/static/site.css"), { method: "HEAD" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-length")).toBe("19");
+    expect(await response.text()).toBe("");
+    const page = await fetch(url(app, "/"), { method: "HEAD" });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(await page.text()).toBe("");
+  });
+
+  test("a missing page is a small HTML 404 that carries the client, with the path escaped", async () => {
+    const { app } = await catalog();
+    const response = await fetch(url(app, "/missing/%3Cimg%20src=x%3E/"));
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const body = await response.text();
+    expect(body).toMatch(TAG_PATTERN);
+    expect(body).not.toContain("<img");
+  });
+
+  test("other methods are refused", async () => {
+    const { app } = await catalog();
+    const response = await fetch(url(app, "/"), { method: "POST", body: "x" });
+    expect(response.status).toBe(405);
+  });
+
+  test("the client script is served from the internal prefix and may be cached by its hash", async () => {
+    const { app } = await catalog();
+    const response = await fetch(url(app, clientUrl));
+    expect(response.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(response.headers.get("cache-control")).toContain("immutable");
+    expect(await response.text()).toBe(clientScript);
+  });
+
+  test("internal routes never fall through to catalog files", async () => {
+    const { app, out } = await catalog();
+    mkdirSync(join(out, "__storytime"));
+    writeFileSync(join(out, "__storytime/secret.html"), "catalog file");
+    expect((await fetch(url(app, "/__storytime/secret.html"))).status).toBe(404);
+    expect((await fetch(url(app, "/__storytime/ws"))).status).toBe(426);
+  });
+
+  test("malformed percent-encoding is a 400", async () => {
+    const { app } = await catalog();
+    expect((await fetch(url(app, "/static/%E0%A4%A.css"))).status).toBe(400);
+  });
+
+  test("before the output directory exists every page is a 404", async () => {
+    const app = await startApp({ output: join(tempDir(), "not-yet") });
+    const response = await fetch(url(app, "/"));
+    expect(response.status).toBe(404);
+    expect(await response.text()).toMatch(TAG_PATTERN);
+  });
+});

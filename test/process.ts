@@ -1,0 +1,66 @@
+import type { Subprocess } from "bun";
+import { ROOT } from "./helpers.ts";
+
+export const CLI = `${ROOT}/src/cli.ts`;
+
+export interface Running {
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  url: string;
+  port: number;
+  output(): string;
+  /** Resolves once the combined output matches; rejects after `ms`. */
+  waitForOutput(pattern: RegExp | string, ms?: number): Promise<void>;
+}
+
+/** Runs a command to completion and returns what a user would see. */
+export async function run(args: string[], options: { cwd?: string; timeoutMs?: number } = {}) {
+  const proc = Bun.spawn(args, { cwd: options.cwd ?? ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 10_000);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  return { code, stdout, stderr, all: stdout + stderr };
+}
+
+/** Starts a long-running server command and resolves once it printed its URL. */
+export async function launch(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Running> {
+  const proc = Bun.spawn(args, {
+    cwd: options.cwd ?? ROOT,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
+  });
+  let text = "";
+  const decoder = new TextDecoder();
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    const reader = stream.getReader();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+  };
+  void collect(proc.stdout);
+  void collect(proc.stderr);
+  const deadline = Date.now() + 10_000;
+  let match: RegExpMatchArray | null = null;
+  while (!(match = text.match(/(http:\/\/[^\s]+?:(\d+)\/)/))) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`server did not start:\n${text}`);
+    }
+    await Bun.sleep(20);
+  }
+  return {
+    proc,
+    url: match[1]!,
+    port: Number(match[2]),
+    output: () => text,
+    async waitForOutput(pattern, ms = 5_000) {
+      const until = Date.now() + ms;
+      const found = () => (typeof pattern === "string" ? text.includes(pattern) : pattern.test(text));
+      while (!found()) {
+        if (Date.now() > until) throw new Error(`output never matched ${pattern}:\n${text}`);
+        await Bun.sleep(20);
+      }
+    },
+  };
+}

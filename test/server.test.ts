@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { RELOAD_MESSAGE } from "../src/protocol.ts";
+import { TestSocket, cleanup, startApp, tempDir, url } from "./helpers.ts";
+
+afterEach(cleanup);
+
+async function served() {
+  const out = tempDir();
+  writeFileSync(join(out, "index.html"), "<html><head><title>t</title></head><body>one</body></html>");
+  const app = await startApp({ output: out });
+  return { out, app };
+}
+
+describe("reload broadcast", () => {
+  test("a plain write reaches a connected client as {type: reload}", async () => {
+    const { out, app } = await served();
+    const client = await TestSocket.open(app);
+    writeFileSync(join(out, "index.html"), "two");
+    await client.waitFor(1);
+    expect(client.messages[0]).toBe(RELOAD_MESSAGE);
+  });
+
+  test("an atomic save (temp file + rename) reloads", async () => {
+    const { out, app } = await served();
+    const client = await TestSocket.open(app);
+    writeFileSync(join(out, "index.html.tmp"), "atomic");
+    renameSync(join(out, "index.html.tmp"), join(out, "index.html"));
+    await client.waitFor(1);
+  });
+
+  test("a write in a brand-new subdirectory reloads, and so does the next write there", async () => {
+    const { out, app } = await served();
+    const client = await TestSocket.open(app);
+    mkdirSync(join(out, "section/button"), { recursive: true });
+    writeFileSync(join(out, "section/button/index.html"), "new");
+    const seen = await client.waitFor(1);
+    await Bun.sleep(50);
+    const settled = client.messages.length;
+    writeFileSync(join(out, "section/button/index.html"), "newer");
+    await client.waitFor(settled + 1);
+    expect(seen).toBeGreaterThan(0);
+  });
+
+  test("the output dir deleted and recreated keeps reloading, again after a second write", async () => {
+    const { out, app } = await served();
+    const client = await TestSocket.open(app);
+    rmSync(out, { recursive: true });
+    await client.waitFor(1);
+    mkdirSync(out);
+    writeFileSync(join(out, "index.html"), "back");
+    await client.waitFor(2);
+    await Bun.sleep(50);
+    const before = client.messages.length;
+    writeFileSync(join(out, "index.html"), "again");
+    await client.waitFor(before + 1);
+  });
+
+  test("an output dir that does not exist at start is picked up when it appears", async () => {
+    const parent = tempDir();
+    const out = join(parent, "later/catalog");
+    const app = await startApp({ output: out });
+    expect((await fetch(url(app, "/"))).status).toBe(404);
+    const client = await TestSocket.open(app);
+    mkdirSync(out, { recursive: true });
+    await client.waitFor(1);
+    await Bun.sleep(50);
+    const before = client.messages.length;
+    writeFileSync(join(out, "index.html"), "<p>arrived</p>");
+    await client.waitFor(before + 1);
+    expect(await (await fetch(url(app, "/"))).text()).toContain("arrived");
+  });
+
+  test("every connected client gets the message", async () => {
+    const { out, app } = await served();
+    const clients = await Promise.all(Array.from({ length: 5 }, () => TestSocket.open(app)));
+    writeFileSync(join(out, "style.css"), "p{}");
+    await Promise.all(clients.map((client) => client.waitFor(1)));
+  });
+});
+
+describe("version handshake", () => {
+  test("a page stamped with an old counter is told to reload as soon as it connects", async () => {
+    const { out, app } = await served();
+    const html = await (await fetch(url(app, "/"))).text();
+    const stamped = html.match(/data-storytime-version="(\d+)"/)![1]!;
+    const watcher = await TestSocket.open(app);
+    writeFileSync(join(out, "index.html"), "changed after serving");
+    await watcher.waitFor(1);
+    const late = await TestSocket.open(app, stamped);
+    await late.waitFor(1);
+    expect(late.messages).toEqual([RELOAD_MESSAGE]);
+  });
+
+  test("a page stamped with the current counter is not told anything", async () => {
+    const { app } = await served();
+    const html = await (await fetch(url(app, "/"))).text();
+    const stamped = html.match(/data-storytime-version="(\d+)"/)![1]!;
+    const current = await TestSocket.open(app, stamped);
+    expect(await current.staysQuiet(200)).toBe(true);
+  });
+});

@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { resolveRequestPath } from "../src/static.ts";
+import { cleanup, tempDir } from "./helpers.ts";
+
+afterEach(cleanup);
+
+function catalog() {
+  const base = tempDir();
+  const root = join(base, "out");
+  mkdirSync(join(root, "section/button"), { recursive: true });
+  mkdirSync(join(root, "static"));
+  writeFileSync(join(root, "index.html"), "root");
+  writeFileSync(join(root, "section/button/index.html"), "button");
+  writeFileSync(join(root, "static/site.css"), "css");
+  writeFileSync(join(root, ".env"), "SECRET");
+  mkdirSync(join(base, "out-private"));
+  writeFileSync(join(base, "out-private/secret.txt"), "SECRET");
+  writeFileSync(join(base, "outside.txt"), "SECRET");
+  return { base, root };
+}
+
+describe("resolveRequestPath", () => {
+  test("a file maps to itself", async () => {
+    const { root } = catalog();
+    expect(await resolveRequestPath(root, "/static/site.css")).toMatchObject({ kind: "file", path: join(root, "static/site.css") });
+  });
+
+  test("a directory with a trailing slash serves its index.html", async () => {
+    const { root } = catalog();
+    expect(await resolveRequestPath(root, "/")).toMatchObject({ kind: "file", path: join(root, "index.html") });
+    expect(await resolveRequestPath(root, "/section/button/")).toMatchObject({
+      kind: "file",
+      path: join(root, "section/button/index.html"),
+    });
+  });
+
+  test("a directory without the trailing slash redirects to it", async () => {
+    const { root } = catalog();
+    expect(await resolveRequestPath(root, "/section/button")).toEqual({ kind: "redirect", location: "/section/button/" });
+  });
+
+  test("a redirect is rebuilt from clean segments, so it cannot point at another host", async () => {
+    const { root } = catalog();
+    mkdirSync(join(root, "evil.example"));
+    expect(await resolveRequestPath(root, "//evil.example")).toEqual({ kind: "redirect", location: "/evil.example/" });
+  });
+
+  test("percent-encoded names are decoded", async () => {
+    const { root } = catalog();
+    writeFileSync(join(root, "a b.css"), "x");
+    expect(await resolveRequestPath(root, "/a%20b.css")).toMatchObject({ kind: "file", path: join(root, "a b.css") });
+  });
+
+  test("missing files, and files under a file, are missing", async () => {
+    const { root } = catalog();
+    expect(await resolveRequestPath(root, "/nope.html")).toEqual({ kind: "missing" });
+    expect(await resolveRequestPath(root, "/index.html/x")).toEqual({ kind: "missing" });
+  });
+
+  test("a root that does not exist yet answers missing", async () => {
+    const base = tempDir();
+    expect(await resolveRequestPath(join(base, "not-yet"), "/")).toEqual({ kind: "missing" });
+  });
+
+  test.each([
+    "/../outside.txt",
+    "/%2e%2e/outside.txt",
+    "/..%2foutside.txt",
+    "/%2e%2e%2foutside.txt",
+    "/..%5coutside.txt",
+    "/..\\outside.txt",
+    "/../out-private/secret.txt",
+    "/%2e%2e/out-private/secret.txt",
+    "/index.html%00.css",
+    "/.env",
+    "/%2eenv",
+    "/./.env",
+  ])("refuses %s", async (pathname) => {
+    const { root } = catalog();
+    expect(await resolveRequestPath(root, pathname)).toEqual({ kind: "missing" });
+  });
+
+  test("double encoding stays encoded: %252e%252e is a literal name, not a parent", async () => {
+    const { root } = catalog();
+    expect(await resolveRequestPath(root, "/%252e%252e/outside.txt")).toEqual({ kind: "missing" });
+  });
+
+  test("malformed percent-encoding is reported, not thrown", async () => {
+    const { root } = catalog();
+    expect(await resolveRequestPath(root, "/%E0%A4%A")).toEqual({ kind: "malformed" });
+    expect(await resolveRequestPath(root, "/%zz")).toEqual({ kind: "malformed" });
+  });
+
+  test("a symlink inside the root that points outside it is refused", async () => {
+    const { base, root } = catalog();
+    symlinkSync(join(base, "outside.txt"), join(root, "link.txt"));
+    symlinkSync(join(base, "out-private"), join(root, "linkdir"));
+    expect(await resolveRequestPath(root, "/link.txt")).toEqual({ kind: "missing" });
+    expect(await resolveRequestPath(root, "/linkdir/secret.txt")).toEqual({ kind: "missing" });
+  });
+
+  test("a symlink that stays inside the root is served", async () => {
+    const { root } = catalog();
+    symlinkSync(join(root, "static/site.css"), join(root, "alias.css"));
+    expect(await resolveRequestPath(root, "/alias.css")).toMatchObject({ kind: "file" });
+  });
+});
