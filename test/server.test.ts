@@ -57,6 +57,19 @@ describe("reload broadcast", () => {
     await client.waitFor(before + 1);
   });
 
+  test("a clean build that deletes and recreates the output dir in one go is followed", async () => {
+    const { out, app } = await served();
+    const client = await TestSocket.open(app);
+    rmSync(out, { recursive: true });
+    mkdirSync(out);
+    writeFileSync(join(out, "index.html"), "rebuilt");
+    await client.waitFor(1);
+    await Bun.sleep(50);
+    const before = client.messages.length;
+    writeFileSync(join(out, "index.html"), "edited");
+    await client.waitFor(before + 1);
+  });
+
   test("an output dir that does not exist at start is picked up when it appears", async () => {
     const parent = tempDir();
     const out = join(parent, "later/catalog");

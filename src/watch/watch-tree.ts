@@ -24,6 +24,9 @@ export function watchTree(root: string, events: TreeEvents): { close(): void } {
 
   function arm(announce: boolean) {
     if (closed) return;
+    // Close first: Bun shares one native watcher per path, and a new watch opened while the
+    // old one is still open joins the old, dead one instead of watching the new directory.
+    replace(undefined);
     try {
       replace(
         watch(root, { recursive: true }, (_event, name) => {

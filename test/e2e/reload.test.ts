@@ -1,0 +1,90 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { cleanup, startApp, tempDir } from "../helpers.ts";
+import { bodyBecomes, launchBrowser, openCounted } from "./browser.ts";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(() => browser?.close());
+afterEach(cleanup);
+
+const page = (text: string) => `<!doctype html><html><head><title>t</title></head><body><p>${text}</p></body></html>`;
+
+async function catalog() {
+  const out = tempDir();
+  writeFileSync(join(out, "index.html"), page("first"));
+  const app = await startApp({ output: out });
+  return { out, app };
+}
+
+/** Waits until no load happened for `ms`; a negative check, never a measure of speed. */
+async function quiet(loads: () => number, ms = 600) {
+  let seen = loads();
+  for (;;) {
+    await Bun.sleep(ms);
+    if (loads() === seen) return;
+    seen = loads();
+  }
+}
+
+describe("in a real browser", () => {
+  test("an edited page reloads and shows the new content", async () => {
+    const { out, app } = await catalog();
+    const { page: tab, loads } = await openCounted(browser, app.url);
+    expect(await tab.textContent("p")).toBe("first");
+    writeFileSync(join(out, "index.html"), page("second"));
+    expect(await bodyBecomes(tab, "second")).toBe(true);
+    await quiet(loads);
+    expect(loads()).toBe(2);
+  });
+
+  test("500 files written at once cause exactly one reload", async () => {
+    const { out, app } = await catalog();
+    const { page: tab, loads } = await openCounted(browser, app.url);
+    mkdirSync(join(out, "static"));
+    for (let i = 0; i < 499; i++) writeFileSync(join(out, "static", `file-${i}.css`), `.c${i}{}`);
+    writeFileSync(join(out, "index.html"), page("after the burst"));
+    expect(await bodyBecomes(tab, "after the burst")).toBe(true);
+    await quiet(loads);
+    expect(loads()).toBe(2);
+  });
+
+  test("a second write 0-400 ms after a first always ends on the second content (40 trials)", async () => {
+    const { out, app } = await catalog();
+    const { page: tab } = await openCounted(browser, app.url);
+    const lost: number[] = [];
+    for (let trial = 0; trial < 40; trial++) {
+      const gap = trial * 10;
+      writeFileSync(join(out, "index.html"), page(`trial ${trial} first`));
+      if (gap) await Bun.sleep(gap);
+      writeFileSync(join(out, "index.html"), page(`trial ${trial} second`));
+      if (!(await bodyBecomes(tab, `trial ${trial} second`, 3_000))) lost.push(gap);
+    }
+    expect(lost).toEqual([]);
+  }, 120_000);
+
+  test("after the output dir is deleted and recreated the page still follows edits", async () => {
+    const { out, app } = await catalog();
+    const { page: tab } = await openCounted(browser, app.url);
+    rmSync(out, { recursive: true });
+    mkdirSync(out);
+    writeFileSync(join(out, "index.html"), page("rebuilt"));
+    expect(await bodyBecomes(tab, "rebuilt")).toBe(true);
+    writeFileSync(join(out, "index.html"), page("edited after rebuild"));
+    expect(await bodyBecomes(tab, "edited after rebuild")).toBe(true);
+  });
+
+  test("a 404 tab turns into the page once it is written", async () => {
+    const { out, app } = await catalog();
+    const tab = await browser.newPage();
+    await tab.goto(`${app.url}later/`);
+    expect(await tab.textContent("h1")).toBe("Not found");
+    mkdirSync(join(out, "later"));
+    writeFileSync(join(out, "later/index.html"), page("here now"));
+    expect(await bodyBecomes(tab, "here now")).toBe(true);
+  });
+});
