@@ -82,12 +82,11 @@ function fail(error: unknown): never {
   process.exit(1);
 }
 
-function stopOnSignals(stop: () => void) {
+function stopOnSignals(stop: () => Promise<void>) {
   const codes = { SIGINT: 130, SIGTERM: 143 } as const;
   for (const [signal, code] of Object.entries(codes)) {
     process.once(signal, () => {
-      stop();
-      process.exit(code);
+      void stop().finally(() => process.exit(code));
     });
   }
 }

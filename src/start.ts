@@ -1,29 +1,28 @@
 import { existsSync } from "node:fs";
 import { relative } from "node:path";
+import { BuildRunner } from "./build.ts";
 import { OutputChanges } from "./changes.ts";
 import { log } from "./log.ts";
-import type { Options } from "./options.ts";
-import { UsageError, isCode } from "./options.ts";
+import { DEFAULTS, UsageError, isCode, type Options } from "./options.ts";
 import { RELOAD_MESSAGE, RELOAD_TOPIC } from "./protocol.ts";
 import { startServer } from "./server.ts";
 import { startWatcher } from "./watchers.ts";
 
-/**
- * How long the output must stay quiet before an HTML page is served. Longer than the gaps
- * inside one burst of writes (a build, a copy), far shorter than a person's next save.
- */
-export const QUIET_MS = 20;
-/** A page is served after this long even if the output never goes quiet. */
-export const MAX_HOLD_MS = 2_000;
+export const PAGE_GATE = {
+  /** Longer than the gaps inside one burst of writes (a build, a copy), far shorter than a person's next save. */
+  quietMs: 20,
+  maxQuietWaitMs: 2_000,
+  maxBuildWaitMs: 30_000,
+};
 
 export interface App {
   url: string;
   port: number;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 export async function start(options: Options): Promise<App> {
-  const changes = new OutputChanges(QUIET_MS, MAX_HOLD_MS);
+  const changes = new OutputChanges(PAGE_GATE);
   const server = listen(options, changes);
   const logReload = reloadLogger();
   const output = startWatcher("output", options.output, (path) => {
@@ -31,21 +30,46 @@ export async function start(options: Options): Promise<App> {
     server.publish(RELOAD_TOPIC, RELOAD_MESSAGE);
     logReload(path, server.subscriberCount(RELOAD_TOPIC));
   });
-  await output.ready;
+  const builder = options.build
+    ? new BuildRunner({
+        command: options.build,
+        input: options.input,
+        output: options.output,
+        onStart: (done) => changes.holdFor(done),
+      })
+    : null;
+  const input = options.input ? watchInput(options.input, builder) : null;
+  await Promise.all([output.ready, input?.ready]);
 
   const url = `http://${urlHost(options.host)}:${server.port}/`;
-  const shown = displayPath(options.output);
   const missing = existsSync(options.output) ? "" : " (not there yet: pages answer 404 until it appears)";
-  log.info(`Serving ${shown} at ${url} and reloading open pages when it changes${missing}`);
+  log.info(`Serving ${displayPath(options.output)} at ${url} and reloading open pages when it changes${missing}`);
+  if (options.input) {
+    log.info(`Watching ${displayPath(options.input)}: ${builder ? `a change runs \`${options.build}\`` : "changes are only logged, as no --build was given"}`);
+  } else {
+    log.info(`No input directory (${DEFAULTS.input} is not here), so only the output is watched; pass --input and --build to rebuild on source changes.`);
+  }
+  // The first build starts after the server listens: pages requested meanwhile wait for it.
+  builder?.request(null);
 
   return {
     url,
     port: server.port!,
-    stop() {
+    async stop() {
       output.stop();
+      input?.stop();
       server.stop(true);
+      await builder?.stop();
     },
   };
+}
+
+function watchInput(root: string, builder: BuildRunner | null) {
+  return startWatcher("input", root, (path) => {
+    const shown = path ?? "the input directory";
+    if (builder) builder.request(shown);
+    else log.info(`${shown} changed`);
+  });
 }
 
 function listen(options: Options, changes: OutputChanges) {

@@ -1,7 +1,7 @@
 import { log } from "./log.ts";
 import type { WatchReport } from "./watch/messages.ts";
 
-export type WatcherKind = "output";
+export type WatcherKind = "output" | "input";
 
 export interface Watcher {
   /** Resolves once the worker has its watch in place. */
@@ -17,6 +17,7 @@ export interface Watcher {
 function createWorker(kind: WatcherKind): Worker {
   const urls: Record<WatcherKind, URL> = {
     output: new URL("./watch/output.worker.ts", import.meta.url),
+    input: new URL("./watch/input.worker.ts", import.meta.url),
   };
   return new Worker(urls[kind], { smol: true });
 }

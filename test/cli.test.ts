@@ -69,7 +69,7 @@ describe("command line", () => {
       expect(server.url).toStartWith("http://127.0.0.1:");
       const page = await (await fetch(server.url)).text();
       expect(page).toContain("Not found");
-      const client = await TestSocket.open({ port: server.port, url: server.url, stop() {} });
+      const client = await TestSocket.open(server);
       const closed = new Promise<void>((resolve) => client.socket.addEventListener("close", () => resolve()));
       writeFileSync(join(out, "index.html"), "<h1>hi</h1>");
       await client.waitFor(1);

@@ -6,17 +6,30 @@ import { resolveOptions, type RawArgs } from "../src/options.ts";
 import { SOCKET_PATH } from "../src/protocol.ts";
 import { start, type App } from "../src/start.ts";
 
-log.level = Number(process.env.STORYTIME_TEST_LOG_LEVEL ?? 0);
+/** What the in-process server logged, one string per message ("tag: text"), instead of the terminal. */
+export const logged: string[] = [];
+log.setReporters([{ log: (entry) => logged.push(`${entry.tag}: ${entry.args.map(String).join(" ")}`) }]);
+
+/** Resolves once a logged line matches; rejects after `ms`. */
+export async function waitForLog(pattern: RegExp, ms = 5_000, from = 0): Promise<string> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const line = logged.slice(from).find((entry) => pattern.test(entry));
+    if (line) return line;
+    if (Date.now() > until) throw new Error(`nothing logged matched ${pattern}; logged:\n${logged.slice(from).join("\n")}`);
+    await Bun.sleep(10);
+  }
+}
 
 export const ROOT = join(import.meta.dir, "..");
 
-const cleanups: Array<() => void> = [];
+const cleanups: Array<() => unknown> = [];
 
 /** Everything made with these helpers is removed by `cleanup()`, called from afterEach/afterAll. */
-export function cleanup(): void {
+export async function cleanup(): Promise<void> {
   for (const fn of cleanups.splice(0).reverse()) {
     try {
-      fn();
+      await fn();
     } catch {}
   }
 }
@@ -44,7 +57,7 @@ export class TestSocket {
     };
   }
 
-  static async open(app: App, version?: number | string): Promise<TestSocket> {
+  static async open(app: { port: number }, version?: number | string): Promise<TestSocket> {
     const query = version === undefined ? "" : `?v=${version}`;
     const socket = new WebSocket(`ws://127.0.0.1:${app.port}${SOCKET_PATH}${query}`);
     cleanups.push(() => socket.close());

@@ -1,0 +1,1 @@
+"""An example Storytime catalog: three components with their stories."""

@@ -1,0 +1,181 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanup, logged, startApp, tempDir, url, waitForLog } from "./helpers.ts";
+import { CLI, launch, run } from "./process.ts";
+
+afterEach(cleanup);
+
+/**
+ * A project with an input dir and a build script that records each run (its pid, the env it
+ * got) and copies input/story.py to output/index.html after an optional pause.
+ */
+function project(pauseSeconds = 0) {
+  const dir = tempDir();
+  const input = join(dir, "src/storytime");
+  const output = join(dir, "build/catalog");
+  const runs = join(dir, "runs.log");
+  mkdirSync(input, { recursive: true });
+  writeFileSync(join(input, "story.py"), "initial");
+  writeFileSync(
+    join(dir, "build.sh"),
+    [
+      `echo "start $$ $STORYTIME_INPUT $STORYTIME_OUTPUT" >> "${runs}"`,
+      `sleep ${pauseSeconds} & echo "child $!" >> "${runs}"; wait`,
+      `mkdir -p "$STORYTIME_OUTPUT" && cp "$STORYTIME_INPUT/story.py" "$STORYTIME_OUTPUT/index.html"`,
+      `echo "end $$" >> "${runs}"`,
+    ].join("\n"),
+  );
+  const lines = (kind: string) =>
+    existsSync(runs) ? readFileSync(runs, "utf8").split("\n").filter((line) => line.startsWith(kind + " ")) : [];
+  async function waitForRuns(kind: "start" | "end", count: number, ms = 10_000) {
+    const until = Date.now() + ms;
+    while (lines(kind).length < count) {
+      if (Date.now() > until) throw new Error(`expected ${count} build ${kind}s, saw ${lines(kind).length}`);
+      await Bun.sleep(10);
+    }
+  }
+  return { dir, input, output, build: `sh ${join(dir, "build.sh")}`, lines, waitForRuns };
+}
+
+describe("rebuild on input change", () => {
+  test("builds once at start-up and once per change, with absolute STORYTIME_INPUT and STORYTIME_OUTPUT", async () => {
+    const p = project();
+    await startApp({ input: p.input, output: p.output, build: p.build });
+    await p.waitForRuns("end", 1);
+    writeFileSync(join(p.input, "story.py"), "second");
+    await p.waitForRuns("end", 2);
+    expect(readFileSync(join(p.output, "index.html"), "utf8")).toBe("second");
+    expect(p.lines("start")[1]).toEndWith(` ${p.input} ${p.output}`);
+  });
+
+  test("20 changes during a slow build make exactly one more build, which builds the last change", async () => {
+    const p = project(1);
+    await startApp({ input: p.input, output: p.output, build: p.build });
+    await p.waitForRuns("start", 1);
+    for (let i = 0; i < 20; i++) {
+      writeFileSync(join(p.input, "story.py"), `change ${i}`);
+      await Bun.sleep(10);
+    }
+    expect(p.lines("end")).toHaveLength(0);
+    await p.waitForRuns("end", 2);
+    await Bun.sleep(300);
+    expect(p.lines("start")).toHaveLength(2);
+    expect(readFileSync(join(p.output, "index.html"), "utf8")).toBe("change 19");
+  });
+
+  test("bytecode, __pycache__, dot-dirs and editor swap files never start a build", async () => {
+    const p = project();
+    await startApp({ input: p.input, output: p.output, build: p.build });
+    await p.waitForRuns("end", 1);
+    mkdirSync(join(p.input, "__pycache__"));
+    writeFileSync(join(p.input, "__pycache__/story.cpython-311.pyc"), "x");
+    writeFileSync(join(p.input, "story.pyc"), "x");
+    writeFileSync(join(p.input, ".story.py.swp"), "x");
+    writeFileSync(join(p.input, "story.py~"), "x");
+    writeFileSync(join(p.input, "4913"), "x");
+    mkdirSync(join(p.input, ".git"));
+    writeFileSync(join(p.input, ".git/index"), "x");
+    await Bun.sleep(300);
+    expect(p.lines("start")).toHaveLength(1);
+  });
+
+  test("a failing build is logged with its exit code and error output; the server keeps serving; the next change rebuilds", async () => {
+    const p = project();
+    writeFileSync(join(p.dir, "fail.sh"), `echo "compiling"; echo "Traceback: stories.py line 3" >&2; exit 3`);
+    const fail = join(p.dir, "fail.sh");
+    const app = await startApp({ input: p.input, output: p.output, build: `if [ -f ${fail}.on ]; then sh ${fail}; else ${p.build}; fi` });
+    await p.waitForRuns("end", 1);
+    const mark = logged.length;
+    writeFileSync(`${fail}.on`, "");
+    writeFileSync(join(p.input, "story.py"), "broken");
+    const error = await waitForLog(/Build failed with exit code 3/, 5_000, mark);
+    expect(error).toContain("Traceback: stories.py line 3");
+    expect(await (await fetch(url(app, "/"))).text()).toStartWith("initial");
+    Bun.spawnSync(["rm", `${fail}.on`]);
+    writeFileSync(join(p.input, "story.py"), "fixed");
+    await p.waitForRuns("end", 2);
+    expect(await (await fetch(url(app, "/"))).text()).toStartWith("fixed");
+  });
+
+  test("a build command that does not exist is a logged failure, not a crash", async () => {
+    const p = project();
+    const mark = logged.length;
+    const app = await startApp({ input: p.input, output: p.output, build: "no-such-storytime-command --flag" });
+    const error = await waitForLog(/Build failed with exit code 127/, 5_000, mark);
+    expect(error).toContain("not found");
+    expect((await fetch(url(app, "/"))).status).toBe(404);
+  });
+
+  test("an HTML page requested during a build waits for it and gets the new content", async () => {
+    const p = project(0.5);
+    const app = await startApp({ input: p.input, output: p.output, build: p.build });
+    await p.waitForRuns("end", 1);
+    writeFileSync(join(p.input, "story.py"), "rebuilt");
+    await p.waitForRuns("start", 2);
+    const asset = await fetch(url(app, "/missing.css"));
+    expect(asset.status).toBe(404);
+    expect(p.lines("end")).toHaveLength(1);
+    const page = await (await fetch(url(app, "/"))).text();
+    expect(page).toStartWith("rebuilt");
+  });
+
+  test("without --build, input changes are only logged", async () => {
+    const p = project();
+    await startApp({ input: p.input, output: p.output });
+    const mark = logged.length;
+    writeFileSync(join(p.input, "story.py"), "edited");
+    await waitForLog(/story\.py changed/, 5_000, mark);
+    expect(p.lines("start")).toHaveLength(0);
+  });
+
+  test("without an input directory only the output is watched, with one notice", async () => {
+    const dir = tempDir();
+    const mark = logged.length;
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      await startApp({ output: join(dir, "out") });
+    } finally {
+      process.chdir(cwd);
+    }
+    await waitForLog(/No input directory \(src\/storytime is not here\)/, 1_000, mark);
+  });
+});
+
+describe("build processes", () => {
+  test("an explicit --input that does not exist is one line and exit 2", async () => {
+    const { code, all } = await run(["bun", CLI, "--input", join(tempDir(), "nope"), "--port", "0"]);
+    expect(code).toBe(2);
+    expect(all).toContain("does not exist");
+    expect(all.trim().split("\n").filter(Boolean)).toHaveLength(1);
+  });
+
+  test("Ctrl-C during a build ends the build's whole process group", async () => {
+    const p = project(30);
+    const server = await launch(["bun", CLI, "--input", p.input, "--output", p.output, "--build", p.build, "--port", "0"]);
+    try {
+      await p.waitForRuns("start", 1);
+      while (!p.lines("child").length) await Bun.sleep(10);
+      const shell = Number(p.lines("start")[0]!.split(" ")[1]);
+      const sleeper = Number(p.lines("child")[0]!.split(" ")[1]);
+      expect(alive(shell) && alive(sleeper)).toBe(true);
+      server.proc.kill("SIGINT");
+      expect(await server.proc.exited).toBe(130);
+      expect(alive(shell)).toBe(false);
+      expect(alive(sleeper)).toBe(false);
+    } finally {
+      server.proc.kill("SIGKILL");
+    }
+  });
+});
+
+/** A zombie (killed, not yet reaped by whoever inherited it) counts as gone. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
