@@ -7,11 +7,15 @@ export interface BuildConfig {
   output: string;
   /** Told when a build starts, with a promise that settles when it ends. */
   onStart(done: Promise<void>): void;
+  /** How often a long build is reported as still running. */
+  stillRunningEveryMs?: number;
 }
 
 const STDERR_TAIL_LINES = 20;
 const STILL_RUNNING_EVERY_MS = 10_000;
 const STOP_GRACE_MS = 300;
+/** Past this rate build output is counted, not printed: a flooding build must not stall the server on a slow terminal. */
+const SHOWN_LINES_PER_SECOND = 200;
 
 /**
  * Runs the user's build command: never two at once, and any number of changes during a
@@ -63,19 +67,21 @@ export class BuildRunner {
       detached: process.platform !== "win32",
     });
     const stderrTail: string[] = [];
+    const show = throttled((line) => this.log.log(line), (hidden) => this.log.info(`(${hidden} more lines of build output not shown)`));
     const reporter = setInterval(() => {
       this.log.info(`still running after ${seconds(performance.now() - started)}`);
-    }, STILL_RUNNING_EVERY_MS);
+    }, this.config.stillRunningEveryMs ?? STILL_RUNNING_EVERY_MS);
     const done = Promise.all([
-      relayLines(proc.stdout, (line) => this.log.log(line)),
+      relayLines(proc.stdout, show.line),
       relayLines(proc.stderr, (line) => {
-        this.log.log(line);
+        show.line(line);
         stderrTail.push(line);
         if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
       }),
       proc.exited,
     ]).then(([, , code]) => {
       clearInterval(reporter);
+      show.flush();
       this.finished(code, performance.now() - started, changes, stderrTail);
     });
     this.running = { proc, done };
@@ -121,6 +127,32 @@ async function relayLines(stream: ReadableStream<Uint8Array>, emit: (line: strin
     for (const line of lines) emit(line);
   }
   if (pending) emit(pending);
+}
+
+/** Shows up to SHOWN_LINES_PER_SECOND lines each second and counts the rest, reported once per second. */
+function throttled(show: (line: string) => void, reportHidden: (count: number) => void) {
+  let windowStart = 0;
+  let shown = 0;
+  let hidden = 0;
+  const flush = () => {
+    if (hidden) reportHidden(hidden);
+    hidden = 0;
+  };
+  return {
+    flush,
+    line(line: string) {
+      const now = performance.now();
+      if (now - windowStart >= 1000) {
+        flush();
+        windowStart = now;
+        shown = 0;
+      }
+      if (shown < SHOWN_LINES_PER_SECOND) {
+        shown++;
+        show(line);
+      } else hidden++;
+    },
+  };
 }
 
 function describeChanges(changes: string[]): string {

@@ -1,6 +1,7 @@
 import type { Server, ServerWebSocket } from "bun";
 import type { OutputChanges } from "./changes.ts";
 import { clientScript, clientTag, clientUrl } from "./client.ts";
+import { SECURITY_HEADERS, createGuard } from "./guard.ts";
 import { injectClient } from "./inject.ts";
 import { CLIENT_PATH, INTERNAL_PREFIX, RELOAD_MESSAGE, RELOAD_TOPIC, SOCKET_PATH } from "./protocol.ts";
 import { resolveRequestPath } from "./static.ts";
@@ -49,16 +50,30 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
     return new Response(Bun.file(found.path), { headers });
   }
 
+  async function respond(request: Request, url: URL): Promise<Response> {
+    if (url.pathname.startsWith(INTERNAL_PREFIX)) return internal(url);
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return new Response("Method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
+    }
+    return looksLikePage(url.pathname) ? servePage(url) : serveAsset(request, url);
+  }
+
+  const guard = createGuard(host);
   return Bun.serve<SocketData>({
     hostname: host,
     port,
     async fetch(request, server) {
-      const url = new URL(request.url);
-      if (url.pathname.startsWith(INTERNAL_PREFIX)) return internal(request, server, url);
-      if (request.method !== "GET" && request.method !== "HEAD") {
-        return new Response("Method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
+      // Checked before the URL is parsed: a hostile Host header would otherwise become its host.
+      const refusal = guard.refuse(request);
+      if (refusal) return refusal;
+      const url = URL.parse(request.url);
+      if (!url) return new Response("Bad request\n", { status: 400 });
+      if (url.pathname === SOCKET_PATH && server.upgrade(request, { data: { version: url.searchParams.get("v") } })) {
+        return undefined;
       }
-      return looksLikePage(url.pathname) ? servePage(url) : serveAsset(request, url);
+      const response = await respond(request, url);
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);
+      return response;
     },
     websocket: {
       open(socket: ServerWebSocket<SocketData>) {
@@ -75,9 +90,8 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
   });
 }
 
-function internal(request: Request, server: ReloadServer, url: URL): Response | undefined {
+function internal(url: URL): Response {
   if (url.pathname === SOCKET_PATH) {
-    if (server.upgrade(request, { data: { version: url.searchParams.get("v") } })) return undefined;
     return new Response("Expected a WebSocket upgrade\n", { status: 426, headers: { upgrade: "websocket" } });
   }
   if (url.pathname === CLIENT_PATH) {

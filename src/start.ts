@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { relative } from "node:path";
 import { BuildRunner } from "./build.ts";
+import { isExposed } from "./guard.ts";
 import { OutputChanges } from "./changes.ts";
 import { log } from "./log.ts";
 import { DEFAULTS, UsageError, isCode, type Options } from "./options.ts";
@@ -44,6 +45,9 @@ export async function start(options: Options): Promise<App> {
   const url = `http://${urlHost(options.host)}:${server.port}/`;
   const missing = existsSync(options.output) ? "" : " (not there yet: pages answer 404 until it appears)";
   log.info(`Serving ${displayPath(options.output)} at ${url} and reloading open pages when it changes${missing}`);
+  if (isExposed(options.host)) {
+    log.warn(`Listening on ${options.host}: the catalog is reachable from the network, not only from this machine.`);
+  }
   if (options.input) {
     log.info(`Watching ${displayPath(options.input)}: ${builder ? `a change runs \`${options.build}\`` : "changes are only logged, as no --build was given"}`);
   } else {

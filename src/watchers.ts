@@ -34,6 +34,7 @@ export function startWatcher(
   kind: WatcherKind,
   root: string,
   onChange: (path: string | null) => void,
+  spawnWorker: () => Worker = () => createWorker(kind),
 ): Watcher {
   let worker: Worker;
   let stopped = false;
@@ -42,7 +43,7 @@ export function startWatcher(
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   function spawn(isRestart: boolean) {
-    worker = createWorker(kind);
+    worker = spawnWorker();
     worker.onmessage = ({ data }: MessageEvent<WatchReport>) => {
       if (data.type === "change") return onChange(data.path);
       if (data.type === "ready") {

@@ -13,8 +13,13 @@ export interface Running {
 }
 
 /** Runs a command to completion and returns what a user would see. */
-export async function run(args: string[], options: { cwd?: string; timeoutMs?: number } = {}) {
-  const proc = Bun.spawn(args, { cwd: options.cwd ?? ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+export async function run(args: string[], options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}) {
+  const proc = Bun.spawn(args, {
+    cwd: options.cwd ?? ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
+  });
   const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 10_000);
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(timer);
@@ -62,5 +67,53 @@ export async function launch(args: string[], options: { cwd?: string; env?: Reco
         await Bun.sleep(20);
       }
     },
+  };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Sends bytes exactly as given, so a test can use request targets and headers that fetch()
+ * would normalise or refuse to send (raw "..", "#", a forged Host, an Upgrade with an Origin).
+ */
+export async function rawRequest(port: number, target: string, headers: Record<string, string> = {}): Promise<RawResponse> {
+  const lines = [`GET ${target} HTTP/1.1`, ...Object.entries({ host: `127.0.0.1:${port}`, ...headers }).map(([k, v]) => `${k}: ${v}`)];
+  const text = await new Promise<string>((resolve, reject) => {
+    let received = "";
+    const timer = setTimeout(() => reject(new Error(`no complete answer to ${target}`)), 5_000);
+    const finish = () => {
+      clearTimeout(timer);
+      resolve(received);
+    };
+    Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        open(socket) {
+          socket.write(`${lines.join("\r\n")}\r\nconnection: close\r\n\r\n`);
+        },
+        data(socket, chunk) {
+          received += chunk.toString("latin1");
+          // A 101 keeps the socket open: the head is all there is to read.
+          if (/^HTTP\/1\.1 101/.test(received) && received.includes("\r\n\r\n")) {
+            socket.end();
+            finish();
+          }
+        },
+        close: finish,
+        error: finish,
+      },
+    }).catch(reject);
+  });
+  const [head = "", ...rest] = text.split("\r\n\r\n");
+  const [statusLine = "", ...headerLines] = head.split("\r\n");
+  return {
+    status: Number(statusLine.split(" ")[1]),
+    headers: Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()])),
+    body: rest.join("\r\n\r\n"),
   };
 }

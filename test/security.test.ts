@@ -1,0 +1,179 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { resolveOptions } from "../src/options.ts";
+import { cleanup, logged, startApp, tempDir, url, waitForLog } from "./helpers.ts";
+import { rawRequest } from "./process.ts";
+
+afterEach(cleanup);
+
+const SECRET = "TOP-SECRET-MARKER";
+
+/** An output dir with secrets beside it, in a sibling with the same prefix, and behind dotfiles. */
+async function exposedCatalog() {
+  const base = tempDir();
+  const out = join(base, "out");
+  mkdirSync(join(out, "static"), { recursive: true });
+  mkdirSync(join(out, ".git"));
+  mkdirSync(join(base, "out-private"));
+  writeFileSync(join(out, "index.html"), "<html><head></head><body>catalog</body></html>");
+  writeFileSync(join(out, "static/site.css"), "body{}");
+  writeFileSync(join(out, ".env"), SECRET);
+  writeFileSync(join(out, ".git/config"), SECRET);
+  writeFileSync(join(base, "secret.txt"), SECRET);
+  writeFileSync(join(base, "out-private/secret.txt"), SECRET);
+  symlinkSync(join(base, "secret.txt"), join(out, "link.txt"));
+  symlinkSync(join(base, "out-private"), join(out, "linked-dir"));
+  const app = await startApp({ output: out });
+  return { app, out, base };
+}
+
+describe("path containment", () => {
+  test.each([
+    "/../secret.txt",
+    "/../../../../etc/passwd",
+    "/%2e%2e/secret.txt",
+    "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/..%2fsecret.txt",
+    "/..%2f..%2f..%2fetc/passwd",
+    "/%252e%252e/secret.txt",
+    "/%252e%252e%252fsecret.txt",
+    "/..\\secret.txt",
+    "/..\\..\\..\\etc\\passwd",
+    "/..%5csecret.txt",
+    "/%5c..%5csecret.txt",
+    "/index.html%00",
+    "/static/site.css%00.html",
+    "//etc/passwd",
+    "///etc/passwd",
+    "/#/../secret.txt",
+    "/index.html#/../../secret.txt",
+    "/index.html?/../../secret.txt",
+    "/index.html?raw??",
+    "/../out-private/secret.txt",
+    "/%2e%2e/out-private/secret.txt",
+    "/link.txt",
+    "/linked-dir/secret.txt",
+    "/.env",
+    "/.git/config",
+    "/%2egit/config",
+    "/static/../.env",
+  ])("%s leaks nothing", async (target) => {
+    const { app } = await exposedCatalog();
+    const response = await rawRequest(app.port, target);
+    expect(response.body).not.toContain(SECRET);
+    expect(response.body).not.toContain("root:x:0:0");
+    if (response.status === 200) expect(response.body).toContain("catalog");
+    else expect([400, 403, 404]).toContain(response.status);
+  });
+
+  test("malformed percent-encoding is a 400, and the server keeps answering", async () => {
+    const { app } = await exposedCatalog();
+    expect((await rawRequest(app.port, "/%E0%A4%A")).status).toBe(400);
+    expect((await rawRequest(app.port, "/%")).status).toBe(400);
+    expect((await rawRequest(app.port, "/")).status).toBe(200);
+  });
+
+  test("paths echoed in the 404 page are HTML-escaped", async () => {
+    const { app } = await exposedCatalog();
+    const response = await rawRequest(app.port, "/<script>alert(1)</script>");
+    expect(response.status).toBe(404);
+    expect(response.body).not.toContain("<script>alert");
+  });
+
+  test("a redirect names a path on this server, never another host", async () => {
+    const { app, out } = await exposedCatalog();
+    mkdirSync(join(out, "evil.example"));
+    const response = await rawRequest(app.port, "//evil.example");
+    expect(response.status).toBe(302);
+    expect(response.headers.location).toBe("/evil.example/");
+  });
+});
+
+describe("host allowlist (DNS rebinding)", () => {
+  test.each(["evil.example", "evil.example:8080", "localhost.evil.example", "127.0.0.1.nip.io", "bad host", ""])(
+    "Host %p is refused with 403 and a reason",
+    async (host) => {
+      const { app } = await exposedCatalog();
+      const response = await rawRequest(app.port, "/", { host });
+      expect(response.status).toBe(403);
+      expect(response.body).toContain("not allowed");
+      expect(response.body).not.toContain("catalog");
+    },
+  );
+
+  test.each(["localhost", "localhost:1234", "app.localhost", "127.0.0.1", "127.0.0.2:99", "[::1]:8080", "192.168.1.20", "LOCALHOST"])(
+    "Host %p is served",
+    async (host) => {
+      const { app } = await exposedCatalog();
+      expect((await rawRequest(app.port, "/", { host })).status).toBe(200);
+    },
+  );
+
+  test("the --host value itself is allowed", async () => {
+    const out = tempDir();
+    writeFileSync(join(out, "index.html"), "catalog");
+    const app = await startApp({ output: out, host: "localhost" });
+    expect((await rawRequest(app.port, "/", { host: `localhost:${app.port}` })).status).toBe(200);
+  });
+
+  test("WebSocket upgrades are checked too", async () => {
+    const { app } = await exposedCatalog();
+    const upgrade = { upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" };
+    expect((await rawRequest(app.port, "/__storytime/ws", { ...upgrade, host: "evil.example" })).status).toBe(403);
+  });
+});
+
+describe("WebSocket origin", () => {
+  const upgrade = { upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" };
+
+  test("an upgrade from another site's page is refused", async () => {
+    const { app } = await exposedCatalog();
+    for (const origin of ["http://evil.example", `http://evil.example:${app.port}`, "null", `http://127.0.0.1:${app.port + 1}`, "file://", `ftp://127.0.0.1:${app.port}`]) {
+      expect([origin, (await rawRequest(app.port, "/__storytime/ws", { ...upgrade, origin })).status]).toEqual([origin, 403]);
+    }
+  });
+
+  test("an upgrade from this server's own pages, under any loopback name, is accepted", async () => {
+    const { app } = await exposedCatalog();
+    for (const origin of [`http://127.0.0.1:${app.port}`, `http://localhost:${app.port}`, `http://[::1]:${app.port}`]) {
+      expect([origin, (await rawRequest(app.port, "/__storytime/ws", { ...upgrade, origin })).status]).toEqual([origin, 101]);
+    }
+  });
+
+  test("an upgrade without Origin (a non-browser client) is accepted", async () => {
+    const { app } = await exposedCatalog();
+    expect((await rawRequest(app.port, "/__storytime/ws", upgrade)).status).toBe(101);
+  });
+});
+
+describe("cross-origin reads", () => {
+  test("a cross-site no-cors load (<script src>, <img>) is refused", async () => {
+    const { app } = await exposedCatalog();
+    const response = await rawRequest(app.port, "/static/site.css", { "sec-fetch-mode": "no-cors", "sec-fetch-site": "cross-site" });
+    expect(response.status).toBe(403);
+  });
+
+  test("the catalog's own loads pass, with CORP same-origin and no CORS headers", async () => {
+    const { app } = await exposedCatalog();
+    const response = await fetch(url(app, "/static/site.css"), { headers: { "sec-fetch-mode": "no-cors", "sec-fetch-site": "same-origin", origin: "http://evil.example" } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("cross-origin-resource-policy")).toBe("same-origin");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect([...response.headers.keys()].filter((name) => name.startsWith("access-control-"))).toEqual([]);
+  });
+});
+
+describe("network exposure", () => {
+  test("binds 127.0.0.1 by default", () => {
+    expect(resolveOptions({}).host).toBe("127.0.0.1");
+  });
+
+  test("a non-loopback --host works and warns that the catalog is on the network", async () => {
+    const out = tempDir();
+    const mark = logged.length;
+    const app = await startApp({ output: out, host: "0.0.0.0" });
+    await waitForLog(/reachable from the network/, 1_000, mark);
+    expect((await fetch(url(app, "/"))).status).toBe(404);
+  });
+});
