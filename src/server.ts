@@ -137,6 +137,6 @@ function isHtml(path: string): boolean {
   return /\.html?$/i.test(path);
 }
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
