@@ -3,7 +3,8 @@ import { defineCommand, runMain, showUsage } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import { log } from "./log.ts";
 import { openBrowser } from "./open.ts";
-import { DEFAULTS, UsageError, resolveOptions, type RawArgs } from "./options.ts";
+import { StartupError, UsageError } from "./errors.ts";
+import { DEFAULTS, resolveOptions, type RawArgs } from "./options.ts";
 import { start } from "./start.ts";
 
 const command = defineCommand({
@@ -72,11 +73,11 @@ function unknownFlags(rawArgs: string[]): string[] {
   return flags;
 }
 
-/** A user mistake is one line and exit code 2; anything else is a bug and keeps its stack. */
+/** A user mistake is one line and exit code 2, a broken tool one line and exit 1; anything else is a bug and keeps its stack. */
 function fail(error: unknown): never {
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof StartupError) {
     log.error(error.message);
-    process.exit(2);
+    process.exit(error instanceof UsageError ? 2 : 1);
   }
   log.error(error);
   process.exit(1);

@@ -1,5 +1,6 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { UsageError, isCode } from "./errors.ts";
 
 export const DEFAULTS = {
   output: "build/catalog",
@@ -27,11 +28,6 @@ export interface Options {
   port: number;
   host: string;
   open: boolean;
-}
-
-/** A mistake the user can fix; its message is one sentence naming the problem and the fix. */
-export class UsageError extends Error {
-  override name = "UsageError";
 }
 
 export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Options {
@@ -109,8 +105,4 @@ function assertReadable(dir: string, flag: string): void {
 
 function permissionDenied(path: string): UsageError {
   return new UsageError(`${path} cannot be reached (permission denied); fix the permissions of its parent directories.`);
-}
-
-export function isCode(error: unknown, code: string): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
 }

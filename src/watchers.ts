@@ -1,3 +1,4 @@
+import { StartupError } from "./errors.ts";
 import { log } from "./log.ts";
 import type { WatchReport } from "./watch/messages.ts";
 
@@ -39,14 +40,20 @@ export function startWatcher(
   let worker: Worker;
   let stopped = false;
   let restarts: number[] = [];
+  let started = false;
   let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  let failToStart!: (error: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    failToStart = reject;
+  });
 
   function spawn(isRestart: boolean) {
     worker = spawnWorker();
     worker.onmessage = ({ data }: MessageEvent<WatchReport>) => {
       if (data.type === "change") return onChange(data.path);
       if (data.type === "ready") {
+        started = true;
         markReady();
         if (isRestart) onChange(null);
         return;
@@ -58,11 +65,15 @@ export function startWatcher(
     });
     worker.addEventListener("close", () => {
       if (stopped) return;
+      // A worker that never started will not start on a retry either: its code is missing or broken.
+      if (!started) {
+        failToStart(new StartupError(`The ${kind} watcher could not start, so this installation of storytime-reload is broken; reinstall it.`));
+        return;
+      }
       const now = Date.now();
       restarts = restarts.filter((at) => now - at < RESTART_WINDOW_MS).concat(now);
       if (restarts.length > RESTART_LIMIT) {
         log.error(`The ${kind} watcher keeps stopping; changes in ${root} are no longer seen. Restart storytime-reload.`);
-        markReady();
         return;
       }
       log.warn(`The ${kind} watcher stopped unexpectedly; restarting it.`);

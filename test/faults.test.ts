@@ -21,15 +21,23 @@ describe("watchers", () => {
     const mark = logged.length;
     const watcher = startWatcher("output", dir, (path) => changes.push(path), () => new Worker(join(ROOT, "test/fixtures/dies-once.worker.ts")));
     try {
-      await waitForLog(/output watcher stopped unexpectedly; restarting it/, 5_000, mark);
       await watcher.ready;
-      writeFileSync(join(dir, "index.html"), "after restart");
+      await waitForLog(/output watcher stopped unexpectedly; restarting it/, 5_000, mark);
+      // The restarted worker reports itself as a change once it watches again.
       const until = Date.now() + 5_000;
+      while (!changes.includes(null) && Date.now() < until) await Bun.sleep(10);
+      writeFileSync(join(dir, "index.html"), "after restart");
       while (!changes.includes("index.html") && Date.now() < until) await Bun.sleep(10);
       expect(changes).toContain("index.html");
     } finally {
       watcher.stop();
     }
+  });
+
+  test("a watcher worker that cannot start at all fails start-up instead of being retried", async () => {
+    const dir = tempDir();
+    const watcher = startWatcher("output", dir, () => {}, () => new Worker(join(ROOT, "test/fixtures/never-starts.worker.ts")));
+    await expect(watcher.ready).rejects.toThrow("The output watcher could not start");
   });
 
   test.skipIf(!isRoot)("the inotify watch limit is reported with how to raise it, and the server keeps serving", async () => {
