@@ -17,55 +17,87 @@ const STOP_GRACE_MS = 300;
 /** Past this rate build output is counted, not printed: a flooding build must not stall the server on a slow terminal. */
 const SHOWN_LINES_PER_SECOND = 200;
 
+/** What triggered a build, for the log: the first changed path and how many came with it. */
+interface Trigger {
+  first: string | null;
+  count: number;
+}
+
+/**
+ * Folds the several events of one save (vim writes a probe file, renames, writes again) into
+ * one build; far below what a person notices next to the build's own time.
+ */
+const SAVE_SETTLE_MS = 15;
+
 /**
  * Runs the user's build command: never two at once, and any number of changes during a
  * build queue exactly one more, so no change is left unbuilt and none is built twice.
  */
 export class BuildRunner {
   private running: { proc: Subprocess<"ignore", "pipe", "pipe">; done: Promise<void> } | null = null;
-  private queued: string[] | null = null;
+  private pending: Trigger | null = null;
+  private settleTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private readonly log = log.withTag("build");
 
   constructor(private readonly config: BuildConfig) {}
 
-  /** `changed` is what triggered the build, for the log: a path, or null for start-up. */
-  request(changed: string | null): void {
+  /** The start-up build: at once, so that pages requested meanwhile wait for it. */
+  startNow(): void {
+    this.run({ first: null, count: 0 });
+  }
+
+  /** A relevant input change: built after the save settles, or after the running build. */
+  request(changed: string): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.queued ??= [];
-      if (changed !== null) this.queued.push(changed);
-      return;
-    }
-    this.run(changed === null ? [] : [changed]);
+    this.pending = this.pending ? { first: this.pending.first ?? changed, count: this.pending.count + 1 } : { first: changed, count: 1 };
+    if (this.running || this.settleTimer) return;
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      if (!this.running) this.runPending();
+    }, SAVE_SETTLE_MS);
   }
 
   /** Ends the running build's whole process group: the shell and everything it started. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.queued = null;
+    this.pending = null;
+    clearTimeout(this.settleTimer);
     const running = this.running;
     if (!running) return;
-    signalGroup(running.proc.pid, "SIGTERM");
+    stopGroup(running.proc.pid, "SIGTERM");
     await Promise.race([running.proc.exited, Bun.sleep(STOP_GRACE_MS)]);
     // The shell may have exited on SIGTERM while something it started did not.
-    signalGroup(running.proc.pid, "SIGKILL");
+    stopGroup(running.proc.pid, "SIGKILL");
   }
 
-  private run(changes: string[]): void {
+  private runPending(): void {
+    const trigger = this.pending;
+    this.pending = null;
+    if (trigger && !this.stopped) this.run(trigger);
+  }
+
+  private run(trigger: Trigger): void {
     const started = performance.now();
-    const proc = Bun.spawn(shellCommand(this.config.command), {
-      cwd: process.cwd(),
-      env: {
-        ...process.env,
-        STORYTIME_INPUT: this.config.input ?? "",
-        STORYTIME_OUTPUT: this.config.output,
-      },
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      detached: process.platform !== "win32",
-    });
+    let proc: Subprocess<"ignore", "pipe", "pipe">;
+    try {
+      proc = Bun.spawn(shellCommand(this.config.command), {
+        cwd: process.cwd(),
+        env: {
+          ...process.env,
+          STORYTIME_INPUT: this.config.input ?? "",
+          STORYTIME_OUTPUT: this.config.output,
+        },
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+        detached: process.platform !== "win32",
+      });
+    } catch (error) {
+      // The shell itself could not start (the working directory was deleted, say): a failed build, not a crash.
+      this.log.error(`Could not start the build: ${(error as Error).message}; the next change tries again.`);
+      return;
+    }
     const stderrTail: string[] = [];
     const show = throttled((line) => this.log.log(line), (hidden) => this.log.info(`(${hidden} more lines of build output not shown)`));
     const reporter = setInterval(() => {
@@ -82,25 +114,23 @@ export class BuildRunner {
     ]).then(([, , code]) => {
       clearInterval(reporter);
       show.flush();
-      this.finished(code, performance.now() - started, changes, stderrTail);
+      this.finished(code, performance.now() - started, trigger, stderrTail);
     });
     this.running = { proc, done };
-    this.log.start(`Building${describeChanges(changes)}`);
+    this.log.start(`Building${describeTrigger(trigger)}`);
     this.config.onStart(done);
   }
 
-  private finished(code: number, ms: number, changes: string[], stderrTail: string[]): void {
+  private finished(code: number, ms: number, trigger: Trigger, stderrTail: string[]): void {
     this.running = null;
     if (this.stopped) return;
     if (code === 0) {
-      this.log.success(`Built in ${seconds(ms)}${describeChanges(changes)}`);
+      this.log.success(`Built in ${seconds(ms)}${describeTrigger(trigger)}`);
     } else {
       const tail = stderrTail.length ? `; last lines of its error output:\n${stderrTail.join("\n")}` : "";
       this.log.error(`Build failed with exit code ${code} after ${seconds(ms)}; still serving the last output${tail}`);
     }
-    const next = this.queued;
-    this.queued = null;
-    if (next) this.run(next);
+    this.runPending();
   }
 }
 
@@ -108,9 +138,14 @@ function shellCommand(command: string): string[] {
   return process.platform === "win32" ? ["cmd.exe", "/d", "/s", "/c", command] : ["/bin/sh", "-c", command];
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+/** The negative pid reaches the build's whole process group; Windows has no groups, so taskkill walks the tree. */
+function stopGroup(pid: number, signal: NodeJS.Signals): void {
+  if (process.platform === "win32") {
+    Bun.spawnSync(["taskkill", "/pid", String(pid), "/T", "/F"], { stdout: "ignore", stderr: "ignore" });
+    return;
+  }
   try {
-    process.kill(process.platform === "win32" ? pid : -pid, signal);
+    process.kill(-pid, signal);
   } catch {
     // Already gone.
   }
@@ -122,7 +157,8 @@ async function relayLines(stream: ReadableStream<Uint8Array>, emit: (line: strin
   let pending = "";
   for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
     pending += decoder.decode(chunk.value, { stream: true });
-    const lines = pending.split(/\r?\n/);
+    // A bare \r ends a line too: progress bars that redraw in place would otherwise pile up unseen.
+    const lines = pending.split(/\r\n|\r|\n/);
     pending = lines.pop()!;
     for (const line of lines) emit(line);
   }
@@ -155,10 +191,9 @@ function throttled(show: (line: string) => void, reportHidden: (count: number) =
   };
 }
 
-function describeChanges(changes: string[]): string {
-  if (!changes.length) return "";
-  const more = changes.length - 1;
-  return ` (${changes[0]} changed${more ? ` and ${more} more` : ""})`;
+function describeTrigger({ first, count }: Trigger): string {
+  if (first === null) return count ? " (the input directory changed)" : "";
+  return ` (${first} changed${count > 1 ? ` and ${count - 1} more` : ""})`;
 }
 
 function seconds(ms: number): string {

@@ -1,5 +1,14 @@
 import { log } from "./log.ts";
 
+export interface GateLimits {
+  /** Quiet time after the last change (or the end of a build) before a page is served. */
+  quietMs: number;
+  /** A page is served after this long even if the output never goes quiet. */
+  maxQuietWaitMs: number;
+  /** A page waits at most this long for a running build. */
+  maxBuildWaitMs: number;
+}
+
 /**
  * The main thread's record of the output directory: a counter that moves on every change
  * (pages carry it, so a stale page can be told at once) and a gate that holds HTML
@@ -11,75 +20,72 @@ export class OutputChanges {
   version = 0;
   private lastChangeAt = Number.NEGATIVE_INFINITY;
   private build: Promise<void> | null = null;
-  private waiters: Array<() => void> = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private nextChangeWaiters: Array<() => void> = [];
 
-  constructor(
-    private readonly limits: {
-      /** Quiet time after the last change before a page is served. */
-      quietMs: number;
-      /** A page is served after this long even if the output never goes quiet. */
-      maxQuietWaitMs: number;
-      /** A page waits at most this long for a running build. */
-      maxBuildWaitMs: number;
-    },
-  ) {}
+  constructor(private readonly limits: GateLimits) {}
 
   record(): number {
     this.lastChangeAt = performance.now();
+    for (const wake of this.nextChangeWaiters.splice(0)) wake();
     return ++this.version;
   }
 
   /** Pages wait for `build` to settle before they are served. */
   holdFor(build: Promise<void>): void {
     const held = build.finally(() => {
+      // The events of the build's last writes may still be on their way from the watcher:
+      // the quiet time counts from the end of the build, not from the last event seen.
+      this.lastChangeAt = Math.max(this.lastChangeAt, performance.now());
       if (this.build === held) this.build = null;
     });
     this.build = held;
   }
 
+  msSinceChange(): number {
+    return performance.now() - this.lastChangeAt;
+  }
+
+  /** Resolves true at the next change, or false after `ms` without one. */
+  nextChange(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      this.nextChangeWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
   /** Null when pages may be served now, so the common request path allocates nothing. */
   settled(): Promise<void> | null {
-    if (!this.build && this.quietFor() >= this.limits.quietMs) return null;
+    if (!this.build && this.msSinceChange() >= this.limits.quietMs) return null;
     return this.waitUntilSettled();
   }
 
   private async waitUntilSettled(): Promise<void> {
+    const buildDeadline = performance.now() + this.limits.maxBuildWaitMs;
     while (this.build) {
-      const build = this.build;
-      const finished = await Promise.race([build.then(() => true), Bun.sleep(this.limits.maxBuildWaitMs).then(() => false)]);
-      if (!finished) {
+      if (!(await settlesWithin(this.build, buildDeadline - performance.now()))) {
         log.warn(`A page waited ${this.limits.maxBuildWaitMs / 1000} s for the build and is served as the output stands.`);
         return;
       }
     }
-    if (this.quietFor() >= this.limits.quietMs) return;
-    await new Promise<void>((resolve) => {
-      const deadline = setTimeout(release, this.limits.maxQuietWaitMs);
-      function release() {
-        clearTimeout(deadline);
-        resolve();
-      }
-      this.waiters.push(release);
-      this.schedule();
+    const quietDeadline = performance.now() + this.limits.maxQuietWaitMs;
+    for (let wait = this.limits.quietMs - this.msSinceChange(); wait > 0; wait = this.limits.quietMs - this.msSinceChange()) {
+      const left = quietDeadline - performance.now();
+      if (left <= 0) return;
+      await Bun.sleep(Math.min(wait, left));
+    }
+  }
+}
+
+/** Like a race against a timeout, but the timer is cleared, so nothing lingers after a fast build. */
+function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), Math.max(0, ms));
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
     });
-  }
-
-  private quietFor(): number {
-    return performance.now() - this.lastChangeAt;
-  }
-
-  private schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        if (this.quietFor() < this.limits.quietMs) return this.schedule();
-        const waiters = this.waiters;
-        this.waiters = [];
-        for (const release of waiters) release();
-      },
-      Math.max(1, this.limits.quietMs - this.quietFor()),
-    );
-  }
+  });
 }

@@ -4,7 +4,7 @@ import { clientScript, clientTag, clientUrl } from "./client.ts";
 import { SECURITY_HEADERS, createGuard } from "./guard.ts";
 import { injectClient } from "./inject.ts";
 import { CLIENT_PATH, INTERNAL_PREFIX, RELOAD_MESSAGE, RELOAD_TOPIC, SOCKET_PATH } from "./protocol.ts";
-import { resolveRequestPath } from "./static.ts";
+import { resolveRequestPath, type Resolution } from "./static.ts";
 
 export interface ServerConfig {
   root: string;
@@ -19,19 +19,46 @@ interface SocketData {
 }
 
 export type ReloadServer = Server<SocketData>;
+type FoundFile = Extract<Resolution, { kind: "file" }>;
 
 const HTML_TYPE = "text/html; charset=utf-8";
 const NO_CACHE = "no-cache";
 
+/**
+ * How long a page request waits for a missing page to be written, if the output changed just
+ * before: a clean build empties the output first and may think for a while before it writes.
+ */
+const MISSING_PAGE_GRACE_MS = 1_000;
+
 export function startServer({ root, host, port, changes }: ServerConfig): ReloadServer {
-  async function servePage({ pathname, search }: URL): Promise<Response> {
-    // Wait before resolving: mid-build the page may be missing or half written.
-    const settled = changes.settled();
-    if (settled) await settled;
+  /** Pages wait for the gate before they are resolved: mid-build they may be missing or half written. */
+  async function settled(): Promise<void> {
+    const wait = changes.settled();
+    if (wait) await wait;
+  }
+
+  async function serve(request: Request, { pathname, search }: URL): Promise<Response> {
+    const page = looksLikePage(pathname);
+    if (page) await settled();
     // Stamp before reading: a write after this point moves the counter past the stamp.
-    const version = changes.version;
-    const found = await resolveRequestPath(root, pathname);
-    if (found.kind !== "file") return answer(found, pathname, search, version);
+    let version = changes.version;
+    let found = await resolveRequestPath(root, pathname);
+    const until = performance.now() + MISSING_PAGE_GRACE_MS;
+    while (page && found.kind === "missing" && changes.msSinceChange() < MISSING_PAGE_GRACE_MS) {
+      const left = until - performance.now();
+      if (left <= 0 || !(await changes.nextChange(left))) break;
+      await settled();
+      version = changes.version;
+      found = await resolveRequestPath(root, pathname);
+    }
+    if (found.kind === "redirect") return new Response(null, { status: 302, headers: { location: found.location + search } });
+    if (found.kind === "malformed") return new Response("Malformed URL encoding\n", { status: 400 });
+    if (found.kind === "missing") return notFound(pathname, version);
+    // Decided by the file found, not the URL: /LICENSE is not a page, whatever its name suggests.
+    return isHtml(found.path) ? servePage(found, pathname, version) : serveAsset(request, found);
+  }
+
+  async function servePage(found: FoundFile, pathname: string, version: number): Promise<Response> {
     try {
       const html = injectClient(await Bun.file(found.path).arrayBuffer(), clientTag(version));
       return new Response(html, { headers: { "content-type": HTML_TYPE, "cache-control": NO_CACHE } });
@@ -40,10 +67,7 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
     }
   }
 
-  async function serveAsset(request: Request, url: URL): Promise<Response> {
-    const found = await resolveRequestPath(root, url.pathname);
-    if (found.kind !== "file") return answer(found, url.pathname, url.search, changes.version);
-    if (isHtml(found.path)) return servePage(url);
+  function serveAsset(request: Request, found: FoundFile): Response {
     const etag = `W/"${found.size.toString(36)}-${found.mtimeMs.toString(36)}"`;
     const headers = { etag, "cache-control": NO_CACHE };
     if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
@@ -55,7 +79,7 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("Method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
     }
-    return looksLikePage(url.pathname) ? servePage(url) : serveAsset(request, url);
+    return serve(request, url);
   }
 
   const guard = createGuard(host);
@@ -106,17 +130,6 @@ function internal(url: URL): Response {
   return new Response("Not found\n", { status: 404 });
 }
 
-function answer(
-  found: { kind: "redirect"; location: string } | { kind: "missing" } | { kind: "malformed" },
-  pathname: string,
-  search: string,
-  version: number,
-): Response {
-  if (found.kind === "redirect") return new Response(null, { status: 302, headers: { location: found.location + search } });
-  if (found.kind === "malformed") return new Response("Malformed URL encoding\n", { status: 400 });
-  return notFound(pathname, version);
-}
-
 /** Carries the client, so a tab showing it reloads once the page appears. */
 function notFound(pathname: string, version: number): Response {
   const page =
@@ -127,7 +140,7 @@ function notFound(pathname: string, version: number): Response {
   return new Response(html, { status: 404, headers: { "content-type": HTML_TYPE, "cache-control": NO_CACHE } });
 }
 
-/** Directory URLs and .html files are pages; a name with any other extension is an asset. */
+/** Directory URLs and .html names may be pages, so they wait for the gate; other names are served at once. */
 function looksLikePage(pathname: string): boolean {
   const name = pathname.slice(pathname.lastIndexOf("/") + 1);
   return !name.includes(".") || isHtml(name);

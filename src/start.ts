@@ -55,7 +55,7 @@ export async function start(options: Options): Promise<App> {
     log.info(`No input directory (${DEFAULTS.input} is not here), so only the output is watched; pass --input and --build to rebuild on source changes.`);
   }
   // The first build starts after the server listens: pages requested meanwhile wait for it.
-  builder?.request(null);
+  builder?.startNow();
 
   return {
     url,
@@ -109,11 +109,12 @@ function reloadLogger(windowMs = 100) {
     log.info(`${first ?? "output directory"} changed${also}; told ${pages} page${pages === 1 ? "" : "s"} to reload`);
     first = null;
     more = 0;
+    pages = 0;
   };
   return (path: string | null, told: number) => {
     if (timer) more++;
     else first = path;
-    pages = told;
+    pages = Math.max(pages, told);
     clearTimeout(timer);
     timer = setTimeout(flush, windowMs);
   };

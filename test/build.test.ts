@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, logged, startApp, tempDir, url, waitForLog } from "./helpers.ts";
+import { TestSocket, cleanup, logged, startApp, tempDir, url, waitForLog } from "./helpers.ts";
 import { CLI, launch, run } from "./process.ts";
 
 afterEach(cleanup);
@@ -64,6 +64,23 @@ describe("rebuild on input change", () => {
     expect(readFileSync(join(p.output, "index.html"), "utf8")).toBe("change 19");
   });
 
+  test("a save that fires several events (write, rewrite, rename over) builds once", async () => {
+    const p = project();
+    await startApp({ input: p.input, output: p.output, build: p.build });
+    await p.waitForRuns("end", 1);
+    // An editor's save is a few system calls a millisecond or so apart, not one.
+    writeFileSync(join(p.input, "story.py"), "saved");
+    await Bun.sleep(1);
+    writeFileSync(join(p.input, "story.py"), "saved again");
+    await Bun.sleep(1);
+    writeFileSync(join(p.input, "story.py.new"), "saved at last");
+    renameSync(join(p.input, "story.py.new"), join(p.input, "story.py"));
+    await p.waitForRuns("end", 2);
+    await Bun.sleep(300);
+    expect(p.lines("start")).toHaveLength(2);
+    expect(readFileSync(join(p.output, "index.html"), "utf8")).toBe("saved at last");
+  });
+
   test("bytecode, __pycache__, dot-dirs and editor swap files never start a build", async () => {
     const p = project();
     await startApp({ input: p.input, output: p.output, build: p.build });
@@ -120,6 +137,23 @@ describe("rebuild on input change", () => {
     expect(page).toStartWith("rebuilt");
   });
 
+  test("a page served after a build carries the counter of the build's last write", async () => {
+    const p = project();
+    writeFileSync(
+      join(p.dir, "build.sh"),
+      `mkdir -p "$STORYTIME_OUTPUT"; echo css > "$STORYTIME_OUTPUT/site.css"; sleep 0.05; cp "$STORYTIME_INPUT/story.py" "$STORYTIME_OUTPUT/index.html"`,
+    );
+    const app = await startApp({ input: p.input, output: p.output, build: p.build });
+    for (let round = 0; round < 5; round++) {
+      writeFileSync(join(p.input, "story.py"), `round ${round}`);
+      let page = "";
+      while (!page.startsWith(`round ${round}`)) page = await (await fetch(url(app, "/"))).text();
+      const stamped = page.match(/data-storytime-version="(\d+)"/)![1]!;
+      const socket = await TestSocket.open(app, stamped);
+      expect(await socket.staysQuiet(150)).toBe(true);
+    }
+  });
+
   test("without --build, input changes are only logged", async () => {
     const p = project();
     await startApp({ input: p.input, output: p.output });
@@ -149,6 +183,22 @@ describe("build processes", () => {
     expect(code).toBe(2);
     expect(all).toContain("does not exist");
     expect(all.trim().split("\n").filter(Boolean)).toHaveLength(1);
+  });
+
+  test("a build that cannot even start (its working directory is gone) is logged, and the server lives on", async () => {
+    const p = project();
+    const cwd = join(p.dir, "cwd");
+    mkdirSync(cwd);
+    const server = await launch(["bun", CLI, "--input", p.input, "--output", p.output, "--build", p.build, "--port", "0"], { cwd });
+    try {
+      await p.waitForRuns("end", 1);
+      rmSync(cwd, { recursive: true });
+      writeFileSync(join(p.input, "story.py"), "after cwd vanished");
+      await server.waitForOutput("Could not start the build");
+      expect((await fetch(server.url)).status).toBe(200);
+    } finally {
+      server.proc.kill("SIGKILL");
+    }
   });
 
   test("Ctrl-C during a build ends the build's whole process group", async () => {

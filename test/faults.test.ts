@@ -92,7 +92,7 @@ describe("builds that misbehave", () => {
       stillRunningEveryMs: 100,
     });
     try {
-      runner.request(null);
+      runner.startNow();
       for (let i = 0; i < 10; i++) runner.request(`change-${i}.py`);
       await waitForLog(/still running after/, 2_000, mark);
       expect(builds).toHaveLength(1);

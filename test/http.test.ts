@@ -64,6 +64,14 @@ describe("static serving", () => {
     expect(changed.status).toBe(200);
   });
 
+  test("a file without an extension is served as it is, not as a page", async () => {
+    const { app, out } = await catalog();
+    writeFileSync(join(out, "LICENSE"), new Uint8Array([0x00, 0xff, 0x10]));
+    const response = await fetch(url(app, "/LICENSE"));
+    expect(response.headers.get("content-type")).not.toContain("text/html");
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(new Uint8Array([0x00, 0xff, 0x10]));
+  });
+
   test("HEAD answers with headers and no body", async () => {
     const { app } = await catalog();
     const response = await fetch(url(app, "/static/site.css"), { method: "HEAD" });

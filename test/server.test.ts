@@ -70,6 +70,23 @@ describe("reload broadcast", () => {
     await client.waitFor(before + 1);
   });
 
+  test("deleting the output dir's parent (rm -rf build) and recreating both keeps reloading", async () => {
+    const base = tempDir();
+    const out = join(base, "build/catalog");
+    mkdirSync(out, { recursive: true });
+    const app = await startApp({ output: out });
+    const client = await TestSocket.open(app);
+    for (let cycle = 1; cycle <= 3; cycle++) {
+      rmSync(join(base, "build"), { recursive: true });
+      await Bun.sleep(100);
+      mkdirSync(out, { recursive: true });
+      await Bun.sleep(100);
+      const before = client.messages.length;
+      writeFileSync(join(out, "index.html"), `cycle ${cycle}`);
+      await client.waitFor(before + 1);
+    }
+  });
+
   test("an output dir that does not exist at start is picked up when it appears", async () => {
     const parent = tempDir();
     const out = join(parent, "later/catalog");
@@ -90,6 +107,20 @@ describe("reload broadcast", () => {
     const clients = await Promise.all(Array.from({ length: 5 }, () => TestSocket.open(app)));
     writeFileSync(join(out, "style.css"), "p{}");
     await Promise.all(clients.map((client) => client.waitFor(1)));
+  });
+});
+
+describe("pages during an outside clean build", () => {
+  test("a page requested after the output was emptied waits for the build to write it: no 404 flash", async () => {
+    const { out, app } = await served();
+    const client = await TestSocket.open(app);
+    rmSync(join(out, "index.html"));
+    await client.waitFor(1);
+    const writer = Bun.sleep(300).then(() => writeFileSync(join(out, "index.html"), "<p>rebuilt</p>"));
+    const response = await fetch(url(app, "/"));
+    await writer;
+    expect(response.status).toBe(200);
+    expect(await response.text()).toStartWith("<p>rebuilt</p>");
   });
 });
 

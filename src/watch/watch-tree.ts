@@ -15,9 +15,11 @@ export interface TreeEvents {
  */
 export function watchTree(root: string, events: TreeEvents): { close(): void } {
   let watcher: FSWatcher | undefined;
+  let poll: ReturnType<typeof setInterval> | undefined;
   let closed = false;
 
   function replace(next: FSWatcher | undefined) {
+    clearInterval(poll);
     watcher?.close();
     watcher = next;
   }
@@ -49,20 +51,21 @@ export function watchTree(root: string, events: TreeEvents): { close(): void } {
     let ancestor = dirname(root);
     while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
     const next = join(ancestor, relative(ancestor, root).split(sep)[0]!);
+    // The ancestor itself may be on its way out too (`rm -rf build` while watching build/ for
+    // build/catalog): a watch on a deleted directory never fires again, so climb back up.
+    const recheck = () => {
+      if (isDirectory(next) || !isDirectory(ancestor)) arm(true);
+    };
     try {
-      replace(
-        watch(ancestor, () => {
-          if (isDirectory(next)) arm(true);
-        }),
-      );
+      replace(watch(ancestor, recheck));
       watcher!.on("error", () => arm(true));
     } catch {
       replace(undefined);
-      setTimeout(() => arm(true), 250);
-      return;
     }
+    // A safety net for events a watch cannot see; one stat a second, only while the root is missing.
+    poll = setInterval(recheck, 1_000);
     // The root (or the next step towards it) may have appeared before the watch above began.
-    if (isDirectory(next)) arm(true);
+    recheck();
   }
 
   arm(false);
