@@ -11,7 +11,10 @@ const command = defineCommand({
   meta: {
     name: "storytime-reload",
     version: pkg.version,
-    description: "Serve a Storytime catalog and reload every open page when it changes.",
+    description:
+      "Serve a Storytime catalog and reload every open page when it changes.\n" +
+      "Example: storytime-reload --input src/storytime --output build/catalog --build \"storytime build src/storytime build/catalog\"\n" +
+      "The build command runs through the shell with STORYTIME_INPUT and STORYTIME_OUTPUT set to the absolute paths.",
   },
   args: {
     output: {
@@ -45,10 +48,10 @@ const command = defineCommand({
     },
   },
   async run({ args, rawArgs }) {
-    const unknown = unknownFlags(rawArgs);
-    if (unknown.length) {
+    const mistake = argumentMistake(rawArgs, args._);
+    if (mistake) {
       await showUsage(command);
-      fail(new UsageError(`Unknown option ${unknown.join(", ")}; the options are listed above.`));
+      fail(new UsageError(mistake));
     }
     try {
       const app = await start(resolveOptions(args as RawArgs));
@@ -60,17 +63,22 @@ const command = defineCommand({
   },
 });
 
-const KNOWN_FLAGS = new Set(["output", "input", "build", "port", "host", "open", "no-open", "help", "version"]);
-
-function unknownFlags(rawArgs: string[]): string[] {
-  const flags: string[] = [];
+/** What citty lets through silently: flags it does not know and stray words. */
+function argumentMistake(rawArgs: string[], positionals: string[]): string | null {
+  const known = new Set(["help", "h", "version", "v", "no-open", ...Object.keys(command.args!)]);
+  const unknown: string[] = [];
   for (const arg of rawArgs) {
     if (arg === "--") break;
-    if (!arg.startsWith("-")) continue;
+    // "-1" is a (bad) value, left for the option's own check to explain.
+    if (!arg.startsWith("-") || /^-\d/.test(arg)) continue;
     const name = arg.replace(/^--?/, "").split("=")[0]!;
-    if (!KNOWN_FLAGS.has(name) && name !== "h" && name !== "v") flags.push(arg.split("=")[0]!);
+    if (!known.has(name)) unknown.push(arg.split("=")[0]!);
   }
-  return flags;
+  if (unknown.length) return `Unknown option ${unknown.join(", ")}; the options are listed above.`;
+  if (positionals.length) {
+    return `Unexpected argument "${positionals[0]}"; storytime-reload takes options only, for example --output ${positionals[0]}.`;
+  }
+  return null;
 }
 
 /** A user mistake is one line and exit code 2, a broken tool one line and exit 1; anything else is a bug and keeps its stack. */
@@ -84,7 +92,8 @@ function fail(error: unknown): never {
 }
 
 function stopOnSignals(stop: () => Promise<void>) {
-  const codes = { SIGINT: 130, SIGTERM: 143 } as const;
+  // SIGHUP too: the build runs in its own session, so a closed terminal would otherwise orphan it.
+  const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
   for (const [signal, code] of Object.entries(codes)) {
     process.once(signal, () => {
       void stop().finally(() => process.exit(code));

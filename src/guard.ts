@@ -76,7 +76,8 @@ function sameOrigin(origin: string, host: string | null): boolean {
 function parseHost(host: string): { hostname: string; port: string } | null {
   const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]\s/]+))(?::(\d{1,5}))?$/i.exec(host.trim());
   if (!match) return null;
-  return { hostname: (match[1] ?? match[2]!).toLowerCase(), port: match[3] ?? "" };
+  // "localhost." is the same name, fully qualified.
+  return { hostname: (match[1] ?? match[2]!).toLowerCase().replace(/\.$/, ""), port: match[3] ?? "" };
 }
 
 function isLoopbackName(hostname: string): boolean {

@@ -1,5 +1,5 @@
 import { accessSync, constants, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { resolve, sep } from "node:path";
 import { UsageError, isCode } from "./errors.ts";
 
 export const DEFAULTS = {
@@ -30,15 +30,37 @@ export interface Options {
   open: boolean;
 }
 
+const EXAMPLES = { output: "build/catalog", input: "src/storytime", build: '"storytime build src/storytime build/catalog"', port: "8080", host: "127.0.0.1" };
+
 export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Options {
+  for (const flag of Object.keys(EXAMPLES) as Array<keyof typeof EXAMPLES>) {
+    // "--output" with nothing after it would otherwise mean the current directory.
+    if (raw[flag] !== undefined && String(raw[flag]).trim() === "") {
+      throw new UsageError(`--${flag} needs a value, for example --${flag} ${EXAMPLES[flag]}.`);
+    }
+  }
+  const output = resolveOutput(raw.output, cwd);
+  const input = resolveInput(raw.input, cwd);
+  if (input) assertApart(input, output);
   return {
-    output: resolveOutput(raw.output, cwd),
-    input: resolveInput(raw.input, cwd),
-    build: raw.build?.trim() ? raw.build : null,
+    output,
+    input,
+    build: raw.build ?? null,
     port: parsePort(raw.port),
     host: parseHost(raw.host),
     open: raw.open === true,
   };
+}
+
+/** A build that writes into its own input would rebuild itself forever; one that empties an output holding its input would delete it. */
+function assertApart(input: string, output: string): void {
+  const inside = (child: string, parent: string) => child === parent || child.startsWith(parent + sep);
+  if (inside(output, input)) {
+    throw new UsageError(`--output ${output} is inside --input ${input}, so every build would trigger another; put the output outside the input.`);
+  }
+  if (inside(input, output)) {
+    throw new UsageError(`--input ${input} is inside --output ${output}, and a clean build would delete it; put the input outside the output.`);
+  }
 }
 
 function parsePort(value: string | undefined): number {

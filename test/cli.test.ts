@@ -38,6 +38,34 @@ describe("command line", () => {
     expect(oneLine(stderr + stdout)).toBe(true);
   });
 
+  test("--port -1 (with a space) is explained as a bad port, not an unknown option", async () => {
+    const { code, all } = await run(["bun", CLI, "--port", "-1", "--output", tempDir()]);
+    expect(code).toBe(2);
+    expect(all).toContain('--port must be a whole number from 0 to 65535, not "-1"');
+  });
+
+  test("an option given without a value is refused rather than taken as the current directory", async () => {
+    const { code, all } = await run(["bun", CLI, "--port", "0", "--output"]);
+    expect(code).toBe(2);
+    expect(all).toContain("--output needs a value");
+    expect(oneLine(all)).toBe(true);
+  });
+
+  test("a stray argument is named, with the option it probably meant", async () => {
+    const { code, all } = await run(["bun", CLI, "build/catalog"]);
+    expect(code).toBe(2);
+    expect(all).toContain('Unexpected argument "build/catalog"');
+    expect(all).toContain("--output build/catalog");
+  });
+
+  test("an output inside the input (an endless rebuild loop) is refused", async () => {
+    const input = tempDir();
+    const { code, all } = await run(["bun", CLI, "--input", input, "--output", join(input, "out"), "--port", "0"]);
+    expect(code).toBe(2);
+    expect(all).toContain("is inside --input");
+    expect(oneLine(all)).toBe(true);
+  });
+
   test("an output path that is a file is one line and exit 2", async () => {
     const file = join(tempDir(), "catalog.html");
     writeFileSync(file, "x");
@@ -82,9 +110,12 @@ describe("command line", () => {
     }
   });
 
-  test("SIGTERM exits with 143", async () => {
+  test.each([
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const)("%s exits with %i", async (signal, code) => {
     const server = await launch(["bun", CLI, "--output", tempDir(), "--port", "0"]);
-    server.proc.kill("SIGTERM");
-    expect(await server.proc.exited).toBe(143);
+    server.proc.kill(signal);
+    expect(await server.proc.exited).toBe(code);
   });
 });

@@ -102,7 +102,7 @@ describe("host allowlist (DNS rebinding)", () => {
     },
   );
 
-  test.each(["localhost", "localhost:1234", "app.localhost", "127.0.0.1", "127.0.0.2:99", "[::1]:8080", "192.168.1.20", "LOCALHOST"])(
+  test.each(["localhost", "localhost:1234", "app.localhost", "127.0.0.1", "127.0.0.2:99", "[::1]:8080", "192.168.1.20", "LOCALHOST", "localhost.", "127.0.0.1.:80"])(
     "Host %p is served",
     async (host) => {
       const { app } = await exposedCatalog();
