@@ -161,6 +161,9 @@ async function relayLines(stream: ReadableStream<Uint8Array>, emit: (line: strin
     const lines = pending.split(/\r\n|\r|\n/);
     pending = lines.pop()!;
     for (const line of lines) emit(line);
+    // A read that is always ready resolves without ever returning to the event loop: yield, or
+    // a build that floods its output starves every request the server is holding.
+    await new Promise((resolve) => setImmediate(resolve));
   }
   if (pending) emit(pending);
 }
