@@ -27,7 +27,7 @@ interface Trigger {
  * Folds the several events of one save (vim writes a probe file, renames, writes again) into
  * one build; far below what a person notices next to the build's own time.
  */
-const SAVE_SETTLE_MS = 15;
+const SAVE_SETTLE_MS = 10;
 
 /**
  * Runs the user's build command: never two at once, and any number of changes during a

@@ -1,8 +1,10 @@
 import { log } from "./log.ts";
 
 export interface GateLimits {
-  /** Quiet time after the last change (or the end of a build) before a page is served. */
+  /** Quiet time after the last change before a page is served. */
   quietMs: number;
+  /** Time after a build ends for the events of its last writes, still in flight from the watcher, to land. */
+  afterBuildMs: number;
   /** A page is served after this long even if the output never goes quiet. */
   maxQuietWaitMs: number;
   /** A page waits at most this long for a running build. */
@@ -19,6 +21,7 @@ export interface GateLimits {
 export class OutputChanges {
   version = 0;
   private lastChangeAt = Number.NEGATIVE_INFINITY;
+  private buildEndedAt = Number.NEGATIVE_INFINITY;
   private build: Promise<void> | null = null;
   private nextChangeWaiters: Array<() => void> = [];
 
@@ -33,9 +36,7 @@ export class OutputChanges {
   /** Pages wait for `build` to settle before they are served. */
   holdFor(build: Promise<void>): void {
     const held = build.finally(() => {
-      // The events of the build's last writes may still be on their way from the watcher:
-      // the quiet time counts from the end of the build, not from the last event seen.
-      this.lastChangeAt = Math.max(this.lastChangeAt, performance.now());
+      this.buildEndedAt = performance.now();
       if (this.build === held) this.build = null;
     });
     this.build = held;
@@ -58,8 +59,14 @@ export class OutputChanges {
 
   /** Null when pages may be served now, so the common request path allocates nothing. */
   settled(): Promise<void> | null {
-    if (!this.build && this.msSinceChange() >= this.limits.quietMs) return null;
+    if (!this.build && this.waitNeeded() <= 0) return null;
     return this.waitUntilSettled();
+  }
+
+  /** How much longer the output must stay quiet, counting from the last change and the end of the last build. */
+  private waitNeeded(): number {
+    const now = performance.now();
+    return Math.max(this.limits.quietMs - (now - this.lastChangeAt), this.limits.afterBuildMs - (now - this.buildEndedAt));
   }
 
   private async waitUntilSettled(): Promise<void> {
@@ -71,7 +78,7 @@ export class OutputChanges {
       }
     }
     const quietDeadline = performance.now() + this.limits.maxQuietWaitMs;
-    for (let wait = this.limits.quietMs - this.msSinceChange(); wait > 0; wait = this.limits.quietMs - this.msSinceChange()) {
+    for (let wait = this.waitNeeded(); wait > 0; wait = this.waitNeeded()) {
       const left = quietDeadline - performance.now();
       if (left <= 0) return;
       await Bun.sleep(Math.min(wait, left));
