@@ -63,10 +63,16 @@ export class OutputChanges {
     return this.waitUntilSettled();
   }
 
-  /** How much longer the output must stay quiet, counting from the last change and the end of the last build. */
+  /**
+   * How much longer pages must wait. A build's end says its writes are done, so changes up to
+   * `afterBuildMs` past it are the build's own and need no further quiet time; any later change
+   * is someone else's and does.
+   */
   private waitNeeded(): number {
     const now = performance.now();
-    return Math.max(this.limits.quietMs - (now - this.lastChangeAt), this.limits.afterBuildMs - (now - this.buildEndedAt));
+    const afterBuild = this.limits.afterBuildMs - (now - this.buildEndedAt);
+    const byTheBuild = this.lastChangeAt <= this.buildEndedAt + this.limits.afterBuildMs;
+    return byTheBuild ? afterBuild : Math.max(afterBuild, this.limits.quietMs - (now - this.lastChangeAt));
   }
 
   private async waitUntilSettled(): Promise<void> {
