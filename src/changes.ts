@@ -3,6 +3,9 @@ import { log } from "./log.ts";
 export interface GateLimits {
   /** Quiet time after the last change before a page is served. */
   quietMs: number;
+  /** Quiet time once a burst is under way (`burstEvents` changes, each within `quietMs` of the last). */
+  burstQuietMs: number;
+  burstEvents: number;
   /** Time after a build ends for the events of its last writes, still in flight from the watcher, to land. */
   afterBuildMs: number;
   /** A page is served after this long even if the output never goes quiet. */
@@ -21,6 +24,8 @@ export interface GateLimits {
 export class OutputChanges {
   version = 0;
   private lastChangeAt = Number.NEGATIVE_INFINITY;
+  /** Changes in the current run of changes, each within `quietMs` of the one before. */
+  private runLength = 0;
   private buildEndedAt = Number.NEGATIVE_INFINITY;
   private build: Promise<void> | null = null;
   private nextChangeWaiters: Array<() => void> = [];
@@ -28,7 +33,9 @@ export class OutputChanges {
   constructor(private readonly limits: GateLimits) {}
 
   record(): number {
-    this.lastChangeAt = performance.now();
+    const now = performance.now();
+    this.runLength = now - this.lastChangeAt < this.limits.quietMs ? this.runLength + 1 : 1;
+    this.lastChangeAt = now;
     for (const wake of this.nextChangeWaiters.splice(0)) wake();
     return ++this.version;
   }
@@ -72,7 +79,10 @@ export class OutputChanges {
     const now = performance.now();
     const afterBuild = this.limits.afterBuildMs - (now - this.buildEndedAt);
     const byTheBuild = this.lastChangeAt <= this.buildEndedAt + this.limits.afterBuildMs;
-    return byTheBuild ? afterBuild : Math.max(afterBuild, this.limits.quietMs - (now - this.lastChangeAt));
+    // A writer deep in a burst (a copy, a build outside our control) may stall for longer than one
+    // save's quiet time on a busy machine; a single save keeps the short wait.
+    const quietMs = this.runLength >= this.limits.burstEvents ? this.limits.burstQuietMs : this.limits.quietMs;
+    return byTheBuild ? afterBuild : Math.max(afterBuild, quietMs - (now - this.lastChangeAt));
   }
 
   private async waitUntilSettled(): Promise<void> {

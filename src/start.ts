@@ -13,6 +13,8 @@ import { startWatcher } from "./watchers.ts";
 export const PAGE_GATE = {
   /** Longer than the gaps inside one burst of writes (a build, a copy), far shorter than a person's next save. */
   quietMs: 20,
+  burstQuietMs: 60,
+  burstEvents: 20,
   afterBuildMs: 5,
   maxQuietWaitMs: 2_000,
   maxBuildWaitMs: 30_000,
