@@ -17,7 +17,7 @@ const STOP_GRACE_MS = 300;
 /** Past this rate build output is counted, not printed: a flooding build must not stall the server on a slow terminal. */
 const SHOWN_LINES_PER_SECOND = 200;
 
-/** What triggered a build, for the log: the first changed path and how many came with it. */
+/** What triggered a build, for the log: the first changed path (null for start-up) and how many came with it. */
 interface Trigger {
   first: string | null;
   count: number;
@@ -50,7 +50,7 @@ export class BuildRunner {
   /** A relevant input change: built after the save settles, or after the running build. */
   request(changed: string): void {
     if (this.stopped) return;
-    this.pending = this.pending ? { first: this.pending.first ?? changed, count: this.pending.count + 1 } : { first: changed, count: 1 };
+    this.pending = { first: this.pending?.first ?? changed, count: (this.pending?.count ?? 0) + 1 };
     if (this.running || this.settleTimer) return;
     this.settleTimer = setTimeout(() => {
       this.settleTimer = undefined;
@@ -195,7 +195,7 @@ function throttled(show: (line: string) => void, reportHidden: (count: number) =
 }
 
 function describeTrigger({ first, count }: Trigger): string {
-  if (first === null) return count ? " (the input directory changed)" : "";
+  if (first === null) return "";
   return ` (${first} changed${count > 1 ? ` and ${count - 1} more` : ""})`;
 }
 

@@ -56,11 +56,15 @@ export class OutputChanges {
   /** Resolves true at the next change, or false after `ms` without one. */
   nextChange(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
-      this.nextChangeWaiters.push(() => {
+      const wake = () => {
         clearTimeout(timer);
         resolve(true);
-      });
+      };
+      const timer = setTimeout(() => {
+        this.nextChangeWaiters = this.nextChangeWaiters.filter((waiter) => waiter !== wake);
+        resolve(false);
+      }, ms);
+      this.nextChangeWaiters.push(wake);
     });
   }
 

@@ -22,6 +22,7 @@ export type ReloadServer = Server<SocketData>;
 type FoundFile = Extract<Resolution, { kind: "file" }>;
 
 const HTML_TYPE = "text/html; charset=utf-8";
+const SECURITY_HEADER_ENTRIES = Object.entries(SECURITY_HEADERS);
 const NO_CACHE = "no-cache";
 
 /**
@@ -96,7 +97,7 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
         return undefined;
       }
       const response = await respond(request, url);
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);
+      for (const [name, value] of SECURITY_HEADER_ENTRIES) response.headers.set(name, value);
       return response;
     },
     websocket: {

@@ -105,8 +105,15 @@ function reloadLogger(windowMs = 100) {
   let first: string | null = null;
   let more = 0;
   let pages = 0;
+  let lastAt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // One timer per burst, re-armed only when it fires early: this runs on every watcher event.
   const flush = () => {
+    const quietFor = performance.now() - lastAt;
+    if (quietFor < windowMs) {
+      timer = setTimeout(flush, windowMs - quietFor);
+      return;
+    }
     timer = undefined;
     const also = more ? ` and ${more} more change${more === 1 ? "" : "s"}` : "";
     log.info(`${first ?? "output directory"} changed${also}; told ${pages} page${pages === 1 ? "" : "s"} to reload`);
@@ -115,10 +122,13 @@ function reloadLogger(windowMs = 100) {
     pages = 0;
   };
   return (path: string | null, told: number) => {
-    if (timer) more++;
-    else first = path;
+    lastAt = performance.now();
     pages = Math.max(pages, told);
-    clearTimeout(timer);
+    if (timer) {
+      more++;
+      return;
+    }
+    first = path;
     timer = setTimeout(flush, windowMs);
   };
 }

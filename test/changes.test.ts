@@ -46,6 +46,17 @@ describe("the page gate", () => {
     expect(served).toBe(true);
   });
 
+  test("after a build, pages still wait a moment for the events of its last writes", async () => {
+    const changes = new OutputChanges({ ...limits, afterBuildMs: 300 });
+    let finish!: () => void;
+    changes.holdFor(new Promise<void>((resolve) => (finish = resolve)));
+    finish();
+    await Bun.sleep(20);
+    expect(changes.settled()).not.toBeNull();
+    await Bun.sleep(400);
+    expect(changes.settled()).toBeNull();
+  });
+
   test("a change after the build's own writes needs the full quiet time again", async () => {
     const changes = new OutputChanges({ ...limits, quietMs: 1_000 });
     changes.holdFor(Promise.resolve());
