@@ -1,4 +1,4 @@
-import { log } from "./log.ts";
+import { settlesWithin } from "./promises.ts";
 
 export interface GateLimits {
   /** Quiet time after the last change before a page is served. */
@@ -10,7 +10,7 @@ export interface GateLimits {
   afterBuildMs: number;
   /** A page is served after this long even if the output never goes quiet. */
   maxQuietWaitMs: number;
-  /** A page waits at most this long for a running build. */
+  /** A page waits at most this long for a running build, then gets the output as it stands. */
   maxBuildWaitMs: number;
 }
 
@@ -30,7 +30,7 @@ export class OutputChanges {
   private build: Promise<void> | null = null;
   private nextChangeWaiters: Array<() => void> = [];
 
-  constructor(private readonly limits: GateLimits) {}
+  constructor(readonly limits: GateLimits) {}
 
   record(): number {
     const now = performance.now();
@@ -68,8 +68,11 @@ export class OutputChanges {
     });
   }
 
-  /** Null when pages may be served now, so the common request path allocates nothing. */
-  settled(): Promise<void> | null {
+  /**
+   * Null when pages may be served now, so the common request path allocates nothing; otherwise
+   * resolves once they may, with false if the build outlasted `maxBuildWaitMs`.
+   */
+  settled(): Promise<boolean> | null {
     if (!this.build && this.waitNeeded() <= 0) return null;
     return this.waitUntilSettled();
   }
@@ -89,30 +92,17 @@ export class OutputChanges {
     return byTheBuild ? afterBuild : Math.max(afterBuild, quietMs - (now - this.lastChangeAt));
   }
 
-  private async waitUntilSettled(): Promise<void> {
+  private async waitUntilSettled(): Promise<boolean> {
     const buildDeadline = performance.now() + this.limits.maxBuildWaitMs;
     while (this.build) {
-      if (!(await settlesWithin(this.build, buildDeadline - performance.now()))) {
-        log.warn(`A page waited ${this.limits.maxBuildWaitMs / 1000} s for the build and is served as the output stands.`);
-        return;
-      }
+      if (!(await settlesWithin(this.build, buildDeadline - performance.now()))) return false;
     }
     const quietDeadline = performance.now() + this.limits.maxQuietWaitMs;
     for (let wait = this.waitNeeded(); wait > 0; wait = this.waitNeeded()) {
       const left = quietDeadline - performance.now();
-      if (left <= 0) return;
+      if (left <= 0) break;
       await Bun.sleep(Math.min(wait, left));
     }
+    return true;
   }
-}
-
-/** Like a race against a timeout, but the timer is cleared, so nothing lingers after a fast build. */
-function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), Math.max(0, ms));
-    void promise.then(() => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }

@@ -1,5 +1,5 @@
-import { accessSync, constants, statSync } from "node:fs";
-import { resolve, sep } from "node:path";
+import { accessSync, constants, realpathSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { UsageError, isCode } from "./errors.ts";
 
 export const DEFAULTS = {
@@ -52,14 +52,30 @@ export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Optio
   };
 }
 
-/** A build that writes into its own input would rebuild itself forever; one that empties an output holding its input would delete it. */
+/**
+ * A build that writes into its own input would rebuild itself forever; one that empties an output
+ * holding its input would delete it. Compared on real paths, so a symlink cannot hide either.
+ */
 function assertApart(input: string, output: string): void {
-  const inside = (child: string, parent: string) => child === parent || child.startsWith(parent + sep);
+  const inside = (child: string, parent: string) => {
+    const [realChild, realParent] = [realPathOf(child), realPathOf(parent)];
+    return realChild === realParent || realChild.startsWith(realParent.endsWith(sep) ? realParent : realParent + sep);
+  };
   if (inside(output, input)) {
     throw new UsageError(`--output ${output} is inside --input ${input}, so every build would trigger another; put the output outside the input.`);
   }
   if (inside(input, output)) {
     throw new UsageError(`--input ${input} is inside --output ${output}, and a clean build would delete it; put the input outside the output.`);
+  }
+}
+
+/** The real path of `path`, or of its nearest existing ancestor with the rest appended: the output may not exist yet. */
+function realPathOf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(realPathOf(parent), basename(path));
   }
 }
 

@@ -3,6 +3,7 @@ import type { OutputChanges } from "./changes.ts";
 import { clientScript, clientTag, clientUrl } from "./client.ts";
 import { SECURITY_HEADERS, createGuard } from "./guard.ts";
 import { injectClient } from "./inject.ts";
+import { log } from "./log.ts";
 import { CLIENT_PATH, INTERNAL_PREFIX, RELOAD_MESSAGE, RELOAD_TOPIC, SOCKET_PATH } from "./protocol.ts";
 import { resolveRequestPath, type Resolution } from "./static.ts";
 
@@ -33,14 +34,19 @@ const MISSING_PAGE_GRACE_MS = 1_000;
 
 export function startServer({ root, host, port, changes }: ServerConfig): ReloadServer {
   /** Pages wait for the gate before they are resolved: mid-build they may be missing or half written. */
-  async function settled(): Promise<void> {
+  async function settled(request: Request): Promise<void> {
     const wait = changes.settled();
-    if (wait) await wait;
+    if (!wait) return;
+    // A build may take minutes; Bun's idle timeout (10 s) would otherwise drop the held request.
+    server.timeout(request, 0);
+    if (!(await wait) && !request.signal.aborted) {
+      log.warn(`A page waited ${changes.limits.maxBuildWaitMs / 1000} s for the build and is served as the output stands; it reloads when the build writes.`);
+    }
   }
 
   async function serve(request: Request, { pathname, search }: URL): Promise<Response> {
     const page = looksLikePage(pathname);
-    if (page) await settled();
+    if (page) await settled(request);
     // Stamp before reading: a write after this point moves the counter past the stamp.
     let version = changes.version;
     let found = await resolveRequestPath(root, pathname);
@@ -48,7 +54,7 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
     while (page && found.kind === "missing" && changes.msSinceChange() < MISSING_PAGE_GRACE_MS) {
       const left = until - performance.now();
       if (left <= 0 || !(await changes.nextChange(left))) break;
-      await settled();
+      await settled(request);
       version = changes.version;
       found = await resolveRequestPath(root, pathname);
     }
@@ -84,7 +90,7 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
   }
 
   const guard = createGuard(host);
-  return Bun.serve<SocketData>({
+  const server: ReloadServer = Bun.serve<SocketData>({
     hostname: host,
     port,
     async fetch(request, server) {
@@ -113,6 +119,7 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
       return new Response("Internal error\n", { status: 500 });
     },
   });
+  return server;
 }
 
 function internal(url: URL): Response {

@@ -17,7 +17,13 @@ export const PAGE_GATE = {
   burstEvents: 20,
   afterBuildMs: 5,
   maxQuietWaitMs: 2_000,
-  maxBuildWaitMs: 30_000,
+  /**
+   * Catalog builds of 10-60 s are normal, and a page served mid-build is half-written or stale:
+   * a tab that keeps loading until the build ends is what the user wants. Past two minutes a
+   * build is more likely stuck than slow, and the last output (which reloads once the build
+   * writes) is more use than a spinner.
+   */
+  maxBuildWaitMs: 120_000,
 };
 
 export interface App {
@@ -40,11 +46,19 @@ export async function start(options: Options): Promise<App> {
         command: options.build,
         input: options.input,
         output: options.output,
-        onStart: (done) => changes.holdFor(done),
+        onBusy: (idle) => changes.holdFor(idle),
       })
     : null;
   const input = options.input ? watchInput(options.input, builder) : null;
-  await Promise.all([output.ready, input?.ready]);
+  try {
+    await Promise.all([output.ready, input?.ready]);
+  } catch (error) {
+    // Nothing started here may outlive a failed start: the caller exits, or (in tests) goes on.
+    output.stop();
+    input?.stop();
+    server.stop(true);
+    throw error;
+  }
 
   const url = `http://${urlHost(options.host)}:${server.port}/`;
   const missing = existsSync(options.output) ? "" : " (not there yet: pages answer 404 until it appears)";

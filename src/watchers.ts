@@ -23,6 +23,7 @@ function createWorker(kind: WatcherKind): Worker {
   return new Worker(urls[kind], { smol: true });
 }
 
+/** Deaths within RESTART_WINDOW_MS after which a watcher is given up, as README says. */
 const RESTART_LIMIT = 5;
 const RESTART_WINDOW_MS = 10_000;
 
@@ -72,7 +73,7 @@ export function startWatcher(
       }
       const now = Date.now();
       restarts = restarts.filter((at) => now - at < RESTART_WINDOW_MS).concat(now);
-      if (restarts.length > RESTART_LIMIT) {
+      if (restarts.length >= RESTART_LIMIT) {
         log.error(`The ${kind} watcher keeps stopping; changes in ${root} are no longer seen. Restart storytime-reload.`);
         return;
       }

@@ -97,7 +97,7 @@ describe("rebuild on input change", () => {
     expect(p.lines("start")).toHaveLength(1);
   });
 
-  test("a failing build is logged with its exit code and error output; the server keeps serving; the next change rebuilds", async () => {
+  test("a failing build's output is shown once, its failure line points at it; the server keeps serving; the next change rebuilds", async () => {
     const p = project();
     writeFileSync(join(p.dir, "fail.sh"), `echo "compiling"; echo "Traceback: stories.py line 3" >&2; exit 3`);
     const fail = join(p.dir, "fail.sh");
@@ -107,7 +107,10 @@ describe("rebuild on input change", () => {
     writeFileSync(`${fail}.on`, "");
     writeFileSync(join(p.input, "story.py"), "broken");
     const error = await waitForLog(/Build failed with exit code 3/, 5_000, mark);
-    expect(error).toContain("Traceback: stories.py line 3");
+    expect(error).toContain("its output is above");
+    const shown = logged.slice(mark).filter((line) => line.includes("Traceback: stories.py line 3"));
+    expect(shown).toEqual(["storytime:build: Traceback: stories.py line 3"]);
+    expect(logged.indexOf(shown[0]!, mark)).toBeLessThan(logged.indexOf(error, mark));
     expect(await (await fetch(url(app, "/"))).text()).toStartWith("initial");
     Bun.spawnSync(["rm", `${fail}.on`]);
     writeFileSync(join(p.input, "story.py"), "fixed");
@@ -119,8 +122,8 @@ describe("rebuild on input change", () => {
     const p = project();
     const mark = logged.length;
     const app = await startApp({ input: p.input, output: p.output, build: "no-such-storytime-command --flag" });
-    const error = await waitForLog(/Build failed with exit code 127/, 5_000, mark);
-    expect(error).toContain("not found");
+    await waitForLog(/Build failed with exit code 127/, 5_000, mark);
+    expect(logged.slice(mark).some((line) => line.startsWith("storytime:build: ") && line.includes("not found"))).toBe(true);
     expect((await fetch(url(app, "/"))).status).toBe(404);
   });
 

@@ -1,0 +1,156 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BuildRunner, SAVE_SETTLE_MS, SELF_TRIGGER_BUILDS, shellCommand } from "../src/build.ts";
+import { UsageError } from "../src/errors.ts";
+import { resolveOptions } from "../src/options.ts";
+import { startWatcher } from "../src/watchers.ts";
+import { ROOT, cleanup, logged, startApp, tempDir, url, waitForLog } from "./helpers.ts";
+
+afterEach(cleanup);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(10);
+  }
+}
+
+function lines(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+}
+
+/** An input dir with story.py and a build script body; the script gets the paths as env vars. */
+function project(script: string) {
+  const dir = tempDir();
+  const input = join(dir, "src");
+  const output = join(dir, "out");
+  mkdirSync(input);
+  writeFileSync(join(input, "story.py"), "initial");
+  writeFileSync(join(dir, "build.sh"), script);
+  return { dir, input, output, build: `sh ${join(dir, "build.sh")}`, log: join(dir, "runs.log") };
+}
+
+describe.skipIf(process.platform === "win32")("builds that leave processes behind", () => {
+  test("a build ending in a background helper ends with its shell; the helper is stopped before the next build and at exit", async () => {
+    const p = project("");
+    writeFileSync(
+      join(p.dir, "build.sh"),
+      [
+        `echo "start $$" >> "${join(p.dir, "runs.log")}"`,
+        `mkdir -p "$STORYTIME_OUTPUT" && cp "$STORYTIME_INPUT/story.py" "$STORYTIME_OUTPUT/index.html"`,
+        // Holds stdout and stderr open for a minute, as `tool --watch &` would.
+        `sleep 60 & echo "helper $!" >> "${join(p.dir, "runs.log")}"`,
+      ].join("\n"),
+    );
+    const mark = logged.length;
+    const app = await startApp({ input: p.input, output: p.output, build: p.build });
+    await waitForLog(/Built in/, 5_000, mark);
+    expect(await (await fetch(url(app, "/"))).text()).toStartWith("initial");
+    await waitForLog(/left background processes running/, 2_000, mark);
+
+    const first = Number(lines(p.log).find((l) => l.startsWith("helper"))!.split(" ")[1]);
+    expect(alive(first)).toBe(true);
+    writeFileSync(join(p.input, "story.py"), "second");
+    await until(() => lines(p.log).filter((l) => l.startsWith("helper")).length === 2, 5_000, "a second build");
+    await until(() => !alive(first), 2_000, "the first helper to be stopped");
+    let page = "";
+    while (!page.startsWith("second")) page = await (await fetch(url(app, "/"))).text();
+
+    const second = Number(lines(p.log).filter((l) => l.startsWith("helper"))[1]!.split(" ")[1]);
+    await app.stop();
+    await until(() => !alive(second), 2_000, "the helper to be stopped at exit");
+  });
+});
+
+describe("the build runner", () => {
+  test("a build queued behind a running one still waits for the save to settle", async () => {
+    const dir = tempDir();
+    const stamps = join(dir, "stamps");
+    const gate = join(dir, "go");
+    const runner = new BuildRunner({
+      command: `echo "start $(date +%s%N)" >> ${stamps}; while [ ! -f ${gate} ]; do sleep 0.01; done; echo "end $(date +%s%N)" >> ${stamps}`,
+      input: dir,
+      output: dir,
+      onBusy: () => {},
+    });
+    try {
+      runner.startNow();
+      await until(() => lines(stamps).length === 1, 5_000, "the first build");
+      runner.request("story.py");
+      writeFileSync(gate, "");
+      await until(() => lines(stamps).length === 4, 5_000, "the queued build");
+      const [, end, start] = lines(stamps).map((l) => Number(l.split(" ")[1]) / 1e6);
+      expect(start! - end!).toBeGreaterThanOrEqual(SAVE_SETTLE_MS - 1);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  test("a build that rewrites a file in its own input is named once and stops looping; a person's save still builds", async () => {
+    const p = project("");
+    writeFileSync(
+      join(p.dir, "build.sh"),
+      [
+        `echo run >> "${join(p.dir, "runs.log")}"`,
+        `date +%s%N > "$STORYTIME_INPUT/manifest.json"`,
+        `mkdir -p "$STORYTIME_OUTPUT" && cp "$STORYTIME_INPUT/story.py" "$STORYTIME_OUTPUT/index.html"`,
+      ].join("\n"),
+    );
+    const mark = logged.length;
+    const app = await startApp({ input: p.input, output: p.output, build: p.build });
+    const warning = await waitForLog(/keeps changing/, 10_000, mark);
+    expect(warning).toContain("manifest.json");
+    expect(warning).toContain("make the build write it outside");
+    const afterWarning = lines(p.log).length;
+    expect(afterWarning).toBeLessThanOrEqual(SELF_TRIGGER_BUILDS + 1);
+    await Bun.sleep(500);
+    expect(lines(p.log).length).toBe(afterWarning);
+    expect(logged.slice(mark).filter((line) => line.includes("keeps changing"))).toHaveLength(1);
+
+    writeFileSync(join(p.input, "story.py"), "edited");
+    let page = "";
+    while (!page.startsWith("edited")) page = await (await fetch(url(app, "/"))).text();
+    expect(lines(p.log).length).toBe(afterWarning + 1);
+  });
+
+  test("on Windows the command reaches cmd.exe as typed, quotes and all; elsewhere through sh -c", () => {
+    for (const command of [`echo "hello world"> out\\q.txt`, `a & b`, `echo %PATH%`, `echo "ünïcödé ✓"`, `"C:\\Program Files\\x.exe" --flag "two words"`]) {
+      expect(shellCommand(command, "win32")).toEqual({ argv: ["cmd.exe", "/d", "/s", "/c", `"${command}"`], windowsVerbatimArguments: true });
+      expect(shellCommand(command, "linux")).toEqual({ argv: ["/bin/sh", "-c", command], windowsVerbatimArguments: false });
+    }
+  });
+});
+
+describe("start-up checks and limits", () => {
+  test("an output reached through a symlink inside the input is refused, as a real output inside it is", () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "src/gen"), { recursive: true });
+    symlinkSync(join(dir, "src/gen"), join(dir, "out"));
+    expect(() => resolveOptions({ input: join(dir, "src"), output: join(dir, "out") })).toThrow(UsageError);
+    expect(() => resolveOptions({ input: join(dir, "src"), output: join(dir, "out/catalog") })).toThrow(/inside --input/);
+  });
+
+  test("a watcher that keeps dying is given up after its 5th death within 10 s, as README says", async () => {
+    const dir = join(tempDir(), "out");
+    mkdirSync(dir);
+    const mark = logged.length;
+    const watcher = startWatcher("output", dir, () => {}, () => new Worker(join(ROOT, "test/fixtures/always-dies.worker.ts")));
+    try {
+      await waitForLog(/keeps stopping/, 10_000, mark);
+      expect(logged.slice(mark).filter((line) => line.includes("restarting it"))).toHaveLength(4);
+    } finally {
+      watcher.stop();
+    }
+  });
+});
