@@ -1,82 +1,161 @@
-import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { lstatSync, statSync, watch, type FSWatcher } from "node:fs";
+import { basename, dirname } from "node:path";
+import { watchLinkTargets } from "./links.ts";
+import { mustRearm, rootState, type RootState } from "./root.ts";
 
 export interface TreeEvents {
-  /** A path relative to the root changed, or null when the root itself appeared or vanished. */
+  /** A path relative to the root changed, or null when the root itself appeared, vanished or was replaced. */
   change(path: string | null): void;
   error(error: NodeJS.ErrnoException): void;
 }
 
-/**
- * fs.watch on a directory tree that may not exist yet and may be deleted and recreated.
- * Bun's recursive watcher reports a vanished root once (no file name) and then stays silent
- * forever, so the root is re-armed; a missing root is awaited by watching its nearest
- * existing ancestor, one level at a time.
- */
-export function watchTree(root: string, events: TreeEvents): { close(): void } {
-  let watcher: FSWatcher | undefined;
-  let poll: ReturnType<typeof setInterval> | undefined;
-  let closed = false;
+export interface TreeOptions {
+  /** Also watch what symlinks inside the tree point at (the input: sources linked in from elsewhere). */
+  followLinks?: boolean;
+}
 
-  function replace(next: FSWatcher | undefined) {
-    clearInterval(poll);
+/**
+ * One stat of the root a second: the check that re-arms the watch when the root was deleted,
+ * replaced, swapped (a symlinked root), or unreadable for a while, whatever the platform did or
+ * did not report about it.
+ */
+const ROOT_CHECK_MS = 1_000;
+
+/**
+ * fs.watch on a directory tree that may not exist yet, and may be deleted and recreated,
+ * replaced by a file for a moment, made unreadable for a moment, or be a symlink that a build
+ * swaps (`ln -sfn gen2 result`). A missing root is awaited by watching its nearest existing
+ * ancestor.
+ */
+export function watchTree(root: string, events: TreeEvents, options: TreeOptions = {}): { close(): void } {
+  let armed: RootState = { kind: "missing" };
+  let watcher: FSWatcher | undefined;
+  let around: { dir: string; watcher: FSWatcher } | undefined;
+  let links: ReturnType<typeof watchLinkTargets> | undefined;
+  let closed = false;
+  /** One message per outage: an unreadable root is retried every second, silently. */
+  let errorShown = false;
+
+  function disarm() {
     watcher?.close();
-    watcher = next;
+    around?.watcher.close();
+    links?.close();
+    watcher = around = links = undefined;
+  }
+
+  function reportOnce(error: NodeJS.ErrnoException) {
+    if (errorShown) return;
+    errorShown = true;
+    events.error(error);
+  }
+
+  function onEvent(name: string) {
+    events.change(name);
+    links?.changed(name);
   }
 
   function arm(announce: boolean) {
     if (closed) return;
     // Close first: Bun shares one native watcher per path, and a new watch opened while the
     // old one is still open joins the old, dead one instead of watching the new directory.
-    replace(undefined);
-    try {
-      replace(
-        watch(root, { recursive: true }, (_event, name) => {
-          if (name) return events.change(String(name));
-          events.change(null);
+    disarm();
+    armed = rootState(root);
+    if (armed.kind === "dir") {
+      try {
+        watcher = watch(root, { recursive: true }, (_event, name) => {
+          if (name) return onEvent(String(name));
+          // The root itself was deleted or moved: re-armed (or awaited) and announced once.
           arm(true);
-        }),
-      );
-      watcher!.on("error", events.error);
-      // Announced after the watch is in place: anything written before that is covered by this change.
-      if (announce) events.change(null);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return awaitRoot();
-      events.error(error as NodeJS.ErrnoException);
+        });
+        watcher.on("error", onWatcherError);
+        watchSwaps();
+        if (options.followLinks) links = watchLinkTargets(root, onEvent);
+        errorShown = false;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== "ENOENT" && code !== "ENOTDIR") reportOnce(error as NodeJS.ErrnoException);
+        disarm();
+        armed = { kind: "missing" };
+      }
+    } else if (armed.kind === "unreadable") {
+      reportOnce(Object.assign(new Error(`permission denied, cannot read ${root}; watching resumes once it is readable`), { code: "EACCES" }));
     }
+    if (armed.kind !== "dir") awaitRoot();
+    // Announced after the watch is in place: anything written before that is covered by this change.
+    if (announce) events.change(null);
   }
 
-  function awaitRoot() {
-    let ancestor = dirname(root);
-    while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
-    const next = join(ancestor, relative(ancestor, root).split(sep)[0]!);
-    // The ancestor itself may be on its way out too (`rm -rf build` while watching build/ for
-    // build/catalog): a watch on a deleted directory never fires again, so climb back up.
-    const recheck = () => {
-      if (isDirectory(next) || !isDirectory(ancestor)) arm(true);
-    };
+  function onWatcherError(error: NodeJS.ErrnoException) {
+    // Out of watches: the watch stays as far as it got, and the user is told how to raise the limit.
+    if (error.code === "ENOSPC" || error.code === "EMFILE") return reportOnce(error);
+    // Windows closes the watcher when its root is deleted (EPERM); anything else is retried by the root check.
+    if (mustRearm(armed, rootState(root))) return arm(true);
+    reportOnce(error);
+    disarm();
+    armed = { kind: "missing" };
+  }
+
+  /** A symlinked root is swapped by replacing the link: its parent directory sees that at once. */
+  function watchSwaps() {
+    let isLink = false;
     try {
-      replace(watch(ancestor, recheck));
-      watcher!.on("error", () => arm(true));
-    } catch {
-      replace(undefined);
-    }
-    // A safety net for events a watch cannot see; one stat a second, only while the root is missing.
-    poll = setInterval(recheck, 1_000);
-    // The root (or the next step towards it) may have appeared before the watch above began.
-    recheck();
+      isLink = lstatSync(root).isSymbolicLink();
+    } catch {}
+    if (!isLink) return;
+    watchAround(dirname(root), (name) => {
+      if (name === basename(root) || name === null) checkRoot();
+    });
   }
 
+  function watchAround(dir: string, onName: (name: string | null) => void) {
+    try {
+      const next = watch(dir, (_event, name) => onName(name === null ? null : String(name)));
+      next.on("error", () => {});
+      around = { dir, watcher: next };
+    } catch {
+      // The root check covers what this watch would have sped up.
+    }
+  }
+
+  /** Watches the nearest existing ancestor, so the root is armed the moment it (or a step towards it) appears. */
+  function awaitRoot() {
+    const ancestor = nearestDirectory(dirname(root));
+    if (around?.dir === ancestor) return;
+    around?.watcher.close();
+    around = undefined;
+    watchAround(ancestor, () => {
+      checkRoot();
+      // A step towards the root appeared: watch from there.
+      if (armed.kind !== "dir" && around && nearestDirectory(dirname(root)) !== around.dir) awaitRoot();
+    });
+  }
+
+  function checkRoot() {
+    if (closed) return;
+    if (mustRearm(armed, rootState(root))) return arm(true);
+    if (armed.kind !== "dir") awaitRoot();
+  }
+
+  const check = setInterval(checkRoot, ROOT_CHECK_MS);
   arm(false);
   return {
     close() {
       closed = true;
-      replace(undefined);
+      clearInterval(check);
+      disarm();
     },
   };
 }
 
-function isDirectory(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+function nearestDirectory(path: string): string {
+  for (;;) {
+    let isDir = false;
+    try {
+      isDir = statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+    } catch {
+      // ENOTDIR: an ancestor is a file; keep climbing.
+    }
+    if (isDir || dirname(path) === path) return path;
+    path = dirname(path);
+  }
 }

@@ -1,0 +1,120 @@
+import { dirname, basename, join, relative, sep, isAbsolute } from "node:path";
+import { lstatSync, readdirSync, realpathSync, statSync, watch, type FSWatcher } from "node:fs";
+
+/**
+ * fs.watch does not follow symlinks inside a watched tree (inotify and FSEvents watch the link,
+ * not what it points at), so a source linked in from elsewhere (shared components, a monorepo
+ * package, `docs/README.md -> ../README.md`) would never trigger a build. This watches the
+ * targets of the links found under `root` that lie outside it, and reports their changes under
+ * the link's own path. Each real directory is visited once, so a link cycle ends, and a target
+ * reached by two links is watched once. Broken links are skipped until a rescan finds them whole.
+ */
+export function watchLinkTargets(root: string, report: (path: string) => void) {
+  let watches = new Map<string, FSWatcher>();
+  let realRoot = root;
+
+  function scan(): Map<string, { target: string; isDir: boolean; path: string }> {
+    const found = new Map<string, { target: string; isDir: boolean; path: string }>();
+    const visited = new Set<string>();
+    const walk = (dir: string, shownAs: string) => {
+      let real: string;
+      try {
+        real = realpathSync(dir);
+      } catch {
+        return;
+      }
+      if (visited.has(real)) return;
+      visited.add(real);
+      let entries;
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const path = join(dir, entry.name);
+        const shown = shownAs ? join(shownAs, entry.name) : entry.name;
+        if (entry.isDirectory()) {
+          if (!entry.name.startsWith(".") && entry.name !== "node_modules") walk(path, shown);
+          continue;
+        }
+        if (!entry.isSymbolicLink()) continue;
+        let target: string;
+        let isDir: boolean;
+        try {
+          target = realpathSync(path);
+          isDir = statSync(target).isDirectory();
+        } catch {
+          continue;
+        }
+        if (isInside(target, realRoot) || found.has(target)) continue;
+        found.set(target, { target, isDir, path: shown });
+        if (isDir) walk(target, shown);
+      }
+    };
+    walk(root, "");
+    return found;
+  }
+
+  function watchTarget({ target, isDir, path }: { target: string; isDir: boolean; path: string }): FSWatcher | null {
+    try {
+      const watcher = isDir
+        ? watch(target, { recursive: true }, (_event, name) => report(name ? join(path, String(name)) : path))
+        : // The file's directory, not the file: an editor's atomic save replaces the file's inode.
+          watch(dirname(target), (_event, name) => {
+            if (name && String(name) === basename(target)) report(path);
+          });
+      watcher.on("error", () => {});
+      return watcher;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Brings the watched targets in line with the links that exist now. */
+  function rescan(): void {
+    try {
+      realRoot = realpathSync(root);
+    } catch {
+      return;
+    }
+    const next = new Map<string, FSWatcher>();
+    for (const [key, link] of scan()) {
+      const id = `${key}\0${link.path}`;
+      const existing = watches.get(id);
+      if (existing) {
+        next.set(id, existing);
+        watches.delete(id);
+        continue;
+      }
+      const watcher = watchTarget(link);
+      if (watcher) next.set(id, watcher);
+    }
+    for (const stale of watches.values()) stale.close();
+    watches = next;
+  }
+
+  rescan();
+  return {
+    /** Called for every change in the tree itself: a link that appeared, vanished or was retargeted needs a rescan. */
+    changed(path: string): void {
+      const full = join(root, path);
+      let isLink = false;
+      try {
+        isLink = lstatSync(full).isSymbolicLink();
+      } catch {
+        // Gone: it may have been a link we follow.
+      }
+      if (isLink || [...watches.keys()].some((id) => id.endsWith(`\0${path}`))) rescan();
+    },
+    close(): void {
+      for (const watcher of watches.values()) watcher.close();
+      watches.clear();
+    },
+  };
+}
+
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel) && !rel.startsWith(sep));
+}

@@ -1,0 +1,201 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { mustRearm, rootState } from "../src/watch/root.ts";
+import { watchTree } from "../src/watch/watch-tree.ts";
+import { startWatcher } from "../src/watchers.ts";
+import { cleanup, tempDir } from "./helpers.ts";
+
+afterEach(cleanup);
+
+/** Records what a watch reports; `next` resolves at the first report matching, or rejects after `ms`. */
+function recorder() {
+  const seen: Array<string | null> = [];
+  const errors: string[] = [];
+  return {
+    seen,
+    errors,
+    push: (path: string | null) => seen.push(path),
+    async next(match: (path: string | null) => boolean, from: number, ms = 3_000): Promise<void> {
+      const until = Date.now() + ms;
+      while (!seen.slice(from).some(match)) {
+        if (Date.now() > until) throw new Error(`nothing matched after ${from}; saw ${JSON.stringify(seen.slice(from))}`);
+        await Bun.sleep(10);
+      }
+    },
+  };
+}
+
+function watchOutput(root: string) {
+  const r = recorder();
+  const tree = watchTree(root, { change: r.push, error: (e) => r.errors.push(String(e.code)) });
+  return { ...r, close: () => tree.close() };
+}
+
+describe("sources linked into the input from elsewhere", () => {
+  async function input() {
+    const dir = tempDir();
+    const src = join(dir, "src");
+    const shared = join(dir, "shared");
+    mkdirSync(src);
+    mkdirSync(join(shared, "deep"), { recursive: true });
+    writeFileSync(join(shared, "deep/button.css"), "a");
+    writeFileSync(join(dir, "README.md"), "a");
+    symlinkSync(shared, join(src, "shared"));
+    symlinkSync("../README.md", join(src, "README.md"));
+    symlinkSync("/nonexistent/storytime", join(src, "broken.py"));
+    // A cycle outside the input: shared/deep/up -> shared.
+    symlinkSync(shared, join(shared, "deep/up"));
+    const r = recorder();
+    const watcher = startWatcher("input", src, r.push);
+    await watcher.ready;
+    return { dir, src, shared, r, stop: () => watcher.stop() };
+  }
+
+  test("edits inside a linked directory and to a linked file are reported under the link's path", async () => {
+    const { dir, shared, r, stop } = await input();
+    try {
+      writeFileSync(join(shared, "deep/button.css"), "b");
+      await r.next((p) => p === join("shared", "deep/button.css"), 0);
+      const mark = r.seen.length;
+      writeFileSync(join(dir, "README.md"), "b");
+      await r.next((p) => p === "README.md", mark);
+    } finally {
+      stop();
+    }
+  });
+
+  test("a link created later is followed, a broken link and a link cycle do not stop the watcher", async () => {
+    const { dir, src, r, stop } = await input();
+    try {
+      const later = join(dir, "later");
+      mkdirSync(later);
+      symlinkSync(later, join(src, "later"));
+      // The new link is picked up from its own event; write until the target's edits come through.
+      const until = Date.now() + 3_000;
+      while (!r.seen.includes(join("later", "card.py")) && Date.now() < until) {
+        writeFileSync(join(later, "card.py"), "x");
+        await Bun.sleep(50);
+      }
+      expect(r.seen).toContain(join("later", "card.py"));
+      const mark2 = r.seen.length;
+      writeFileSync(join(src, "own.py"), "x");
+      await r.next((p) => p === "own.py", mark2);
+    } finally {
+      stop();
+    }
+  });
+});
+
+describe("an output directory that changes under the watch", () => {
+  test("a symlinked output swapped to a new target (ln -sfn) is followed at once; the old target no longer counts", async () => {
+    const dir = tempDir();
+    for (const gen of ["gen1", "gen2"]) {
+      mkdirSync(join(dir, gen));
+      writeFileSync(join(dir, gen, "index.html"), gen);
+    }
+    symlinkSync("gen1", join(dir, "result"));
+    const w = watchOutput(join(dir, "result"));
+    try {
+      await Bun.sleep(50);
+      expect(Bun.spawnSync(["ln", "-sfn", "gen2", join(dir, "result")]).exitCode).toBe(0);
+      // Well inside the one-second root check: the swap is seen through the link's parent.
+      await w.next((p) => p === null, 0, 500);
+      const mark = w.seen.length;
+      writeFileSync(join(dir, "gen2/index.html"), "gen2 edited");
+      await w.next((p) => p === "index.html", mark);
+      const mark2 = w.seen.length;
+      writeFileSync(join(dir, "gen1/index.html"), "old target edited");
+      await Bun.sleep(200);
+      expect(w.seen.slice(mark2)).toEqual([]);
+    } finally {
+      w.close();
+    }
+  });
+
+  test("an output made unreadable and readable again, or replaced by a file and then a directory, is watched again", async () => {
+    const dir = tempDir();
+    const out = join(dir, "out");
+    mkdirSync(out);
+    const w = watchOutput(out);
+    try {
+      chmodSync(out, 0o000);
+      await Bun.sleep(100);
+      chmodSync(out, 0o755);
+      await Bun.sleep(1_100);
+      let mark = w.seen.length;
+      writeFileSync(join(out, "index.html"), "after chmod");
+      await w.next((p) => p === "index.html", mark);
+
+      rmSync(out, { recursive: true });
+      writeFileSync(out, "a file for a moment");
+      await Bun.sleep(100);
+      rmSync(out);
+      mkdirSync(out);
+      await w.next((p) => p === null, mark);
+      await Bun.sleep(50);
+      mark = w.seen.length;
+      writeFileSync(join(out, "index.html"), "after the file");
+      await w.next((p) => p === "index.html", mark);
+    } finally {
+      w.close();
+    }
+  });
+
+  test("a missing output whose parent turns into a file waits without crashing, and is watched once it exists", async () => {
+    const dir = tempDir();
+    const root = join(dir, "build/catalog");
+    writeFileSync(join(dir, "build"), "not a directory");
+    expect(rootState(root)).toEqual({ kind: "missing" });
+    const w = watchOutput(root);
+    try {
+      await Bun.sleep(100);
+      rmSync(join(dir, "build"));
+      mkdirSync(root, { recursive: true });
+      await w.next((p) => p === null, 0);
+      await Bun.sleep(50);
+      const mark = w.seen.length;
+      writeFileSync(join(root, "index.html"), "x");
+      await w.next((p) => p === "index.html", mark);
+      expect(w.errors).toEqual([]);
+    } finally {
+      w.close();
+    }
+  });
+
+  test("a root replaced in one step (rename over it) is announced once, not twice", async () => {
+    const dir = tempDir();
+    const out = join(dir, "out");
+    mkdirSync(out);
+    const w = watchOutput(out);
+    try {
+      await Bun.sleep(50);
+      const fresh = join(dir, "fresh");
+      mkdirSync(fresh);
+      rmSync(out, { recursive: true });
+      renameSync(fresh, out);
+      await w.next((p) => p === null, 0);
+      await Bun.sleep(300);
+      expect(w.seen.filter((p) => p === null)).toHaveLength(1);
+    } finally {
+      w.close();
+    }
+  });
+});
+
+describe("the re-arm decision, the same on every platform", () => {
+  const dir = { kind: "dir", dev: 1, ino: 10 } as const;
+  test("a root that vanished, became a file, became unreadable or is another directory now is re-armed", () => {
+    expect(mustRearm(dir, { kind: "missing" })).toBe(true);
+    expect(mustRearm(dir, { kind: "not-a-directory" })).toBe(true);
+    expect(mustRearm(dir, { kind: "unreadable" })).toBe(true);
+    expect(mustRearm(dir, { kind: "dir", dev: 1, ino: 11 })).toBe(true);
+    expect(mustRearm(dir, { kind: "dir", dev: 2, ino: 10 })).toBe(true);
+  });
+  test("the same directory is left alone, and a root still missing is only awaited", () => {
+    expect(mustRearm(dir, { ...dir })).toBe(false);
+    expect(mustRearm({ kind: "missing" }, { kind: "missing" })).toBe(false);
+    expect(mustRearm({ kind: "unreadable" }, { kind: "unreadable" })).toBe(false);
+    expect(mustRearm({ kind: "missing" }, dir)).toBe(true);
+  });
+});
