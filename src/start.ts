@@ -32,11 +32,12 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export async function start(options: Options): Promise<App> {
+/** `watch` is the seam through which tests make a watcher fail to start. */
+export async function start(options: Options, watch: typeof startWatcher = startWatcher): Promise<App> {
   const changes = new OutputChanges(PAGE_GATE);
   const server = listen(options, changes);
   const logReload = reloadLogger();
-  const output = startWatcher("output", options.output, (path) => {
+  const output = watch("output", options.output, (path) => {
     changes.record();
     server.publish(RELOAD_TOPIC, RELOAD_MESSAGE);
     logReload(path, server.subscriberCount(RELOAD_TOPIC));
@@ -49,7 +50,7 @@ export async function start(options: Options): Promise<App> {
         onBusy: (idle) => changes.holdFor(idle),
       })
     : null;
-  const input = options.input ? watchInput(options.input, builder) : null;
+  const input = options.input ? watchInput(watch, options.input, builder) : null;
   try {
     await Promise.all([output.ready, input?.ready]);
   } catch (error) {
@@ -86,8 +87,8 @@ export async function start(options: Options): Promise<App> {
   };
 }
 
-function watchInput(root: string, builder: BuildRunner | null) {
-  return startWatcher("input", root, (path) => {
+function watchInput(watch: typeof startWatcher, root: string, builder: BuildRunner | null) {
+  return watch("input", root, (path) => {
     const shown = path ?? "the input directory";
     if (builder) builder.request(shown);
     else log.info(`${shown} changed`);

@@ -154,3 +154,26 @@ describe("start-up checks and limits", () => {
     }
   });
 });
+
+describe("a start-up that fails", () => {
+  test("stops the server and the watchers it had already started", async () => {
+    const { start } = await import("../src/start.ts");
+    const dir = tempDir();
+    mkdirSync(join(dir, "src"));
+    const stopped: string[] = [];
+    const failingInput: typeof startWatcher = (kind, root, onChange) => {
+      if (kind === "output") {
+        const real = startWatcher(kind, root, onChange);
+        return { ready: real.ready, stop: () => (stopped.push(kind), real.stop()) };
+      }
+      return { ready: Promise.reject(new Error("the input watcher could not start")), stop: () => stopped.push(kind) };
+    };
+    const options = resolveOptions({ port: "0", input: join(dir, "src"), output: join(dir, "out") });
+    const listening = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = listening.port;
+    listening.stop(true);
+    await expect(start({ ...options, port }, failingInput)).rejects.toThrow("could not start");
+    expect(stopped.sort()).toEqual(["input", "output"]);
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+});
