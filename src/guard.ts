@@ -35,9 +35,12 @@ export function createGuard(listenHost: string): Guard {
           );
         }
       }
+      // As Vite does for scripts (XSSI: a page on another port of localhost is same-site, not
+      // same-origin, and could run or embed what it loads), for every kind of no-cors load: the
+      // catalog's own pages load it same-origin, and a typed URL or bookmark says "none".
       const fetchSite = request.headers.get("sec-fetch-site");
-      if (request.headers.get("sec-fetch-mode") === "no-cors" && fetchSite === "cross-site") {
-        return forbidden("Cross-site loads of the catalog are refused.");
+      if (request.headers.get("sec-fetch-mode") === "no-cors" && fetchSite !== null && fetchSite !== "same-origin" && fetchSite !== "none") {
+        return forbidden("Loads of the catalog from other sites are refused: only its own pages may load its files.");
       }
       if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
         const origin = request.headers.get("origin");

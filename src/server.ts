@@ -2,7 +2,10 @@ import type { Server, ServerWebSocket } from "bun";
 import type { OutputChanges } from "./changes.ts";
 import { clientScript, clientTag, clientUrl } from "./client.ts";
 import { SECURITY_HEADERS, createGuard } from "./guard.ts";
-import { injectClient } from "./inject.ts";
+import { pageEncoding, PRESCAN_BYTES } from "./charset.ts";
+import { isCode } from "./errors.ts";
+import { fileStream } from "./file-stream.ts";
+import { injectClient, injectClientStreaming, injectClientUtf16 } from "./inject.ts";
 import { log } from "./log.ts";
 import { CLIENT_PATH, INTERNAL_PREFIX, RELOAD_MESSAGE, RELOAD_TOPIC, SOCKET_PATH } from "./protocol.ts";
 import { resolveRequestPath, type Resolution } from "./static.ts";
@@ -23,6 +26,8 @@ export type ReloadServer = Server<SocketData>;
 type FoundFile = Extract<Resolution, { kind: "file" }>;
 
 const HTML_TYPE = "text/html; charset=utf-8";
+/** Larger pages are injected as they stream and larger assets streamed, so one big file never holds the rest. */
+const STREAM_ABOVE_BYTES = 1024 * 1024;
 const SECURITY_HEADER_ENTRIES = Object.entries(SECURITY_HEADERS);
 const NO_CACHE = "no-cache";
 
@@ -62,30 +67,51 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
     if (found.kind === "malformed") return new Response("Malformed URL encoding\n", { status: 400 });
     if (found.kind === "missing") return notFound(pathname, version);
     // Decided by the file found, not the URL: /LICENSE is not a page, whatever its name suggests.
-    return isHtml(found.path) ? servePage(found, pathname, version) : serveAsset(request, found);
+    return isHtml(found.path) ? servePage(found, pathname, version) : await serveAsset(request, found);
   }
 
   async function servePage(found: FoundFile, pathname: string, version: number): Promise<Response> {
+    const file = Bun.file(found.path);
+    const tag = clientTag(version);
     try {
-      const html = injectClient(await Bun.file(found.path).arrayBuffer(), clientTag(version));
-      return new Response(html, { headers: { "content-type": HTML_TYPE, "cache-control": NO_CACHE } });
-    } catch {
-      return notFound(pathname, version);
+      const encoding = pageEncoding(new Uint8Array(await file.slice(0, PRESCAN_BYTES).arrayBuffer()));
+      const headers = { "content-type": `text/html; charset=${encoding.charset}`, "cache-control": NO_CACHE };
+      if (encoding.kind !== "ascii-compatible") {
+        return new Response(injectClientUtf16(await file.arrayBuffer(), tag, encoding.kind === "utf-16be"), { headers });
+      }
+      if (found.size > STREAM_ABOVE_BYTES) return new Response(injectClientStreaming(new Response(await fileStream(found.path)), tag), { headers });
+      return new Response(injectClient(await file.arrayBuffer(), tag), { headers });
+    } catch (error) {
+      // Deleted between the stat and the read: as missing as it looks.
+      if (isCode(error, "ENOENT")) return notFound(pathname, version);
+      return unreadable(found.path, error);
     }
   }
 
-  function serveAsset(request: Request, found: FoundFile): Response {
-    const etag = `W/"${found.size.toString(36)}-${found.mtimeMs.toString(36)}"`;
-    const headers = { etag, "cache-control": NO_CACHE };
-    if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
-    return new Response(Bun.file(found.path), { headers });
+  async function serveAsset(request: Request, found: FoundFile): Promise<Response> {
+    // The inode and ctime change on every write, even one that keeps the size and sets the mtime back (Nix, touch -d).
+    const etag = `W/"${[found.size, found.mtimeMs, found.ctimeMs, found.ino].map((n) => Math.trunc(n).toString(36)).join("-")}"`;
+    const file = Bun.file(found.path);
+    const headers = { etag, "cache-control": NO_CACHE, "content-type": file.type };
+    if (matchesEtag(request.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers });
+    // Byte ranges (video seeking) are Bun's to answer from the file.
+    if (request.headers.has("range")) return new Response(file, { headers: { etag, "cache-control": NO_CACHE } });
+    try {
+      // Read, not sent from the file: a file truncated while the kernel sends it would leave the
+      // response short of its announced length, and the browser waiting, until the idle timeout.
+      if (found.size <= STREAM_ABOVE_BYTES) return new Response(await file.bytes(), { headers });
+      return new Response(await fileStream(found.path), { headers });
+    } catch (error) {
+      if (isCode(error, "ENOENT")) return new Response("Not found\n", { status: 404 });
+      return unreadable(found.path, error);
+    }
   }
 
   async function respond(request: Request, url: URL): Promise<Response> {
-    if (url.pathname.startsWith(INTERNAL_PREFIX)) return internal(url);
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("Method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
     }
+    if (url.pathname.startsWith(INTERNAL_PREFIX)) return internal(url);
     return serve(request, url);
   }
 
@@ -97,14 +123,12 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
       // Checked before the URL is parsed: a hostile Host header would otherwise become its host.
       const refusal = guard.refuse(request);
       if (refusal) return refusal;
-      const url = URL.parse(request.url);
-      if (!url) return new Response("Bad request\n", { status: 400 });
-      if (url.pathname === SOCKET_PATH && server.upgrade(request, { data: { version: url.searchParams.get("v") } })) {
+      const url = request.headers.has("host") ? URL.parse(request.url) : null;
+      if (!url) return secured(new Response("Bad request: a Host header is required\n", { status: 400 }));
+      if (url.pathname === SOCKET_PATH && request.method === "GET" && server.upgrade(request, { data: { version: url.searchParams.get("v") } })) {
         return undefined;
       }
-      const response = await respond(request, url);
-      for (const [name, value] of SECURITY_HEADER_ENTRIES) response.headers.set(name, value);
-      return response;
+      return secured(await respond(request, url));
     },
     websocket: {
       open(socket: ServerWebSocket<SocketData>) {
@@ -115,11 +139,17 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
       },
       message() {},
     },
-    error() {
-      return new Response("Internal error\n", { status: 500 });
+    error(error) {
+      log.error(`Could not answer a request: ${error.message}`);
+      return secured(new Response("Internal error\n", { status: 500 }));
     },
   });
   return server;
+}
+
+function secured(response: Response): Response {
+  for (const [name, value] of SECURITY_HEADER_ENTRIES) response.headers.set(name, value);
+  return response;
 }
 
 function internal(url: URL): Response {
@@ -146,6 +176,23 @@ function notFound(pathname: string, version: number): Response {
     `This tab reloads when the catalog changes.</p></body></html>`;
   const html = injectClient(new TextEncoder().encode(page).buffer as ArrayBuffer, clientTag(version));
   return new Response(html, { status: 404, headers: { "content-type": HTML_TYPE, "cache-control": NO_CACHE } });
+}
+
+/** Refused as nginx does: 403 when permission is the reason, 500 otherwise; the cause is logged once, here. */
+function unreadable(path: string, error: unknown): Response {
+  const denied = isCode(error, "EACCES") || isCode(error, "EPERM");
+  log.error(`Cannot read ${path}: ${(error as Error).message ?? error}${denied ? "; fix its permissions" : ""}`);
+  return denied ? new Response("Forbidden\n", { status: 403 }) : new Response("Internal error\n", { status: 500 });
+}
+
+/** RFC 9110 13.1.2: a list of tags, compared weakly, or `*` for any current file. */
+function matchesEtag(header: string | null, etag: string): boolean {
+  if (header === null) return false;
+  const bare = etag.replace(/^W\//, "");
+  return header.split(",").some((candidate) => {
+    const tag = candidate.trim();
+    return tag === "*" || tag.replace(/^W\//, "") === bare;
+  });
 }
 
 /** Directory URLs and .html names may be pages, so they wait for the gate; other names are served at once. */

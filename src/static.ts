@@ -1,9 +1,9 @@
 import { realpath, stat } from "node:fs/promises";
-import { join, sep } from "node:path";
+import { join, relative, sep } from "node:path";
 
 /** What a request path means inside the output directory. Anything doubtful is "missing". */
 export type Resolution =
-  | { kind: "file"; path: string; size: number; mtimeMs: number }
+  | { kind: "file"; path: string; size: number; mtimeMs: number; ctimeMs: number; ino: number }
   | { kind: "redirect"; location: string }
   | { kind: "missing" }
   | { kind: "malformed" };
@@ -11,7 +11,9 @@ export type Resolution =
 /**
  * Maps a URL pathname (still percent-encoded) to a regular file inside `root`.
  * Decides early and refuses early: traversal, dotfiles, NUL bytes, backslashes and
- * symlinks that leave the root are all answered as "missing", never followed.
+ * symlinks that leave the root are all answered as "missing", never followed. The dotfile
+ * rule is applied again to the real path that will be opened: a symlink with an innocent
+ * name, or a Windows short name (`_ENV~3EE` for `.env`), may lead to a dotfile.
  */
 export async function resolveRequestPath(root: string, pathname: string): Promise<Resolution> {
   const segments = pathSegments(pathname);
@@ -22,14 +24,17 @@ export async function resolveRequestPath(root: string, pathname: string): Promis
   if (path !== root && !path.startsWith(root + sep)) return { kind: "missing" };
 
   let info = await statOrNull(path);
-  if (info?.isDirectory()) {
+  const isDirectory = info?.isDirectory() ?? false;
+  // A file has no children: `/page.html/` would make every relative link on it point elsewhere.
+  if (!isDirectory && pathname.endsWith("/")) return { kind: "missing" };
+  if (isDirectory) {
     if (!pathname.endsWith("/")) return { kind: "redirect", location: directoryUrl(segments) };
     path = join(path, "index.html");
     info = await statOrNull(path);
   }
   if (!info?.isFile()) return { kind: "missing" };
-  if (!(await staysInside(root, path))) return { kind: "missing" };
-  return { kind: "file", path, size: info.size, mtimeMs: info.mtimeMs };
+  if (!(await realPathAllowed(root, path))) return { kind: "missing" };
+  return { kind: "file", path, size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
 }
 
 /** Decoded path segments, null for a path that must not be served, or "malformed" for bad encoding. */
@@ -53,10 +58,12 @@ function directoryUrl(segments: string[]): string {
   return "/" + segments.map(encodeURIComponent).map((s) => s + "/").join("");
 }
 
-async function staysInside(root: string, path: string): Promise<boolean> {
+/** The real file lies inside the real root, and no step of its real path below the root is a dot name. */
+async function realPathAllowed(root: string, path: string): Promise<boolean> {
   try {
     const [realRoot, realPath] = await Promise.all([realpath(root), realpath(path)]);
-    return realPath.startsWith(realRoot + sep);
+    if (!realPath.startsWith(realRoot + sep)) return false;
+    return !relative(realRoot, realPath).split(sep).some((segment) => segment.startsWith("."));
   } catch {
     return false;
   }
