@@ -19,14 +19,8 @@ export function pageEncoding(head: Uint8Array): PageEncoding {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { kind: "ascii-compatible", charset: "utf-8" };
   if (head[0] === 0xff && head[1] === 0xfe) return { kind: "utf-16le", charset: "utf-16le" };
   if (head[0] === 0xfe && head[1] === 0xff) return { kind: "utf-16be", charset: "utf-16be" };
-  const declared = META_CHARSET.exec(latin1(head.subarray(0, PRESCAN_BYTES)))?.[1]?.toLowerCase();
+  const declared = META_CHARSET.exec(Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, PRESCAN_BYTES)).toString("latin1"))?.[1]?.toLowerCase();
   // A <meta> naming UTF-16 is read as UTF-8 by browsers: without a BOM the bytes cannot be UTF-16.
   if (!declared || declared.startsWith("utf-16")) return { kind: "ascii-compatible", charset: DEFAULT_CHARSET };
   return { kind: "ascii-compatible", charset: declared };
-}
-
-function latin1(bytes: Uint8Array): string {
-  let text = "";
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return text;
 }

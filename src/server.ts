@@ -2,7 +2,7 @@ import type { Server, ServerWebSocket } from "bun";
 import type { OutputChanges } from "./changes.ts";
 import { clientScript, clientTag, clientUrl } from "./client.ts";
 import { SECURITY_HEADERS, createGuard } from "./guard.ts";
-import { pageEncoding, PRESCAN_BYTES } from "./charset.ts";
+import { pageEncoding, PRESCAN_BYTES, type PageEncoding } from "./charset.ts";
 import { isCode } from "./errors.ts";
 import { fileStream } from "./file-stream.ts";
 import { injectClient, injectClientStreaming, injectClientUtf16 } from "./inject.ts";
@@ -38,6 +38,8 @@ const NO_CACHE = "no-cache";
 const MISSING_PAGE_GRACE_MS = 1_000;
 
 export function startServer({ root, host, port, changes }: ServerConfig): ReloadServer {
+  const pages = new PageCache(changes);
+
   /** Pages wait for the gate before they are resolved: mid-build they may be missing or half written. */
   async function settled(request: Request): Promise<void> {
     const wait = changes.settled();
@@ -51,7 +53,11 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
 
   async function serve(request: Request, { pathname, search }: URL): Promise<Response> {
     const page = looksLikePage(pathname);
-    if (page) await settled(request);
+    if (page) {
+      await settled(request);
+      const cached = pages.get(pathname);
+      if (cached) return cached;
+    }
     // Stamp before reading: a write after this point moves the counter past the stamp.
     let version = changes.version;
     let found = await resolveRequestPath(root, pathname);
@@ -74,13 +80,18 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
     const file = Bun.file(found.path);
     const tag = clientTag(version);
     try {
-      const encoding = pageEncoding(new Uint8Array(await file.slice(0, PRESCAN_BYTES).arrayBuffer()));
-      const headers = { "content-type": `text/html; charset=${encoding.charset}`, "cache-control": NO_CACHE };
-      if (encoding.kind !== "ascii-compatible") {
-        return new Response(injectClientUtf16(await file.arrayBuffer(), tag, encoding.kind === "utf-16be"), { headers });
+      if (found.size > STREAM_ABOVE_BYTES) {
+        const encoding = pageEncoding(new Uint8Array(await file.slice(0, PRESCAN_BYTES).arrayBuffer()));
+        if (encoding.kind === "ascii-compatible") {
+          return new Response(injectClientStreaming(new Response(await fileStream(found.path)), tag), { headers: pageHeaders(encoding) });
+        }
       }
-      if (found.size > STREAM_ABOVE_BYTES) return new Response(injectClientStreaming(new Response(await fileStream(found.path)), tag), { headers });
-      return new Response(injectClient(await file.arrayBuffer(), tag), { headers });
+      const html = await file.arrayBuffer();
+      const encoding = pageEncoding(new Uint8Array(html, 0, Math.min(html.byteLength, PRESCAN_BYTES)));
+      const body = encoding.kind === "ascii-compatible" ? injectClient(html, tag) : injectClientUtf16(html, tag, encoding.kind === "utf-16be");
+      const headers = pageHeaders(encoding);
+      pages.set(pathname, version, body, headers);
+      return new Response(body, { headers });
     } catch (error) {
       // Deleted between the stat and the read: as missing as it looks.
       if (isCode(error, "ENOENT")) return notFound(pathname, version);
@@ -176,6 +187,39 @@ function notFound(pathname: string, version: number): Response {
     `This tab reloads when the catalog changes.</p></body></html>`;
   const html = injectClient(new TextEncoder().encode(page).buffer as ArrayBuffer, clientTag(version));
   return new Response(html, { status: 404, headers: { "content-type": HTML_TYPE, "cache-control": NO_CACHE } });
+}
+
+/**
+ * Pages as last served, reused while the output counter has not moved: every change in the output
+ * moves it, so a page is never reused past an edit the server has heard of, and one served just
+ * before an edit carries the old counter, which makes the tab reload as it always did. Small
+ * pages only, and a bounded number of them.
+ */
+class PageCache {
+  private readonly entries = new Map<string, { version: number; body: ArrayBuffer | Uint8Array<ArrayBuffer>; headers: Record<string, string> }>();
+  private static readonly MAX_ENTRIES = 200;
+
+  constructor(private readonly changes: OutputChanges) {}
+
+  get(pathname: string): Response | null {
+    const entry = this.entries.get(pathname);
+    if (!entry) return null;
+    if (entry.version !== this.changes.version) {
+      this.entries.delete(pathname);
+      return null;
+    }
+    return new Response(entry.body, { headers: entry.headers });
+  }
+
+  set(pathname: string, version: number, body: ArrayBuffer | Uint8Array<ArrayBuffer>, headers: Record<string, string>): void {
+    if (version !== this.changes.version) return;
+    if (this.entries.size >= PageCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(pathname, { version, body, headers });
+  }
+}
+
+function pageHeaders(encoding: PageEncoding): Record<string, string> {
+  return { "content-type": `text/html; charset=${encoding.charset}`, "cache-control": NO_CACHE };
 }
 
 /** Refused as nginx does: 403 when permission is the reason, 500 otherwise; the cause is logged once, here. */
