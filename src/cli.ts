@@ -88,9 +88,9 @@ export const command = defineCommand({
 
 /** The usage text; without colour for pipes, files and NO_COLOR (citty decides only from NO_COLOR=1, CI and TERM). */
 export async function usage(color: boolean): Promise<string> {
+  const text = await renderUsage(command);
   // citty pads every column to the widest line, trailing spaces included.
-  const text = (await renderUsage(command)).replace(/[ \t]+$/gm, "");
-  return color ? text : text.replace(/\x1b\[[\d;]*m/g, "");
+  return (color ? text : text.replace(/\x1b\[[\d;]*m/g, "")).replace(/[ \t]+$/gm, "");
 }
 
 function colorful(stream: NodeJS.WriteStream): boolean {

@@ -10,13 +10,14 @@ export interface OtherInstance {
 /**
  * Records this server as one serving `output`, and returns the others still alive. The record
  * lives in the OS temp directory, keyed by the output's real path, so it is never served nor
- * deleted by a clean build; one file per process, so instances come and go independently, and
+ * deleted by a clean build; one file per server, so servers come and go independently, and
  * the file of a process that was killed is dropped by the next one to look.
  * Best effort: a temp directory that cannot be written only means no warning.
  */
 export function registerInstance(output: string, url: string, dir: string = tmpdir()): { others: OtherInstance[]; release(): void } {
   const folder = join(dir, `storytime-reload-${process.getuid?.() ?? "user"}-${Bun.hash(realPath(output)).toString(36)}`);
-  const own = join(folder, `${process.pid}.json`);
+  // The pid names the process; the suffix tells apart two servers started by one process (tests, embedders).
+  const own = join(folder, `${process.pid}-${crypto.randomUUID().slice(0, 8)}.json`);
   const others: OtherInstance[] = [];
   try {
     mkdirSync(folder, { recursive: true, mode: 0o700 });
@@ -24,7 +25,7 @@ export function registerInstance(output: string, url: string, dir: string = tmpd
       if (!name.endsWith(".json")) continue;
       const file = join(folder, name);
       const other = readRecord(file);
-      if (other && other.pid !== process.pid && isAlive(other.pid)) others.push(other);
+      if (other && isAlive(other.pid)) others.push(other);
       else rmSync(file, { force: true });
     }
     // Written aside and renamed, so an instance starting at the same moment never reads half a record and drops it.
