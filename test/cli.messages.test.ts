@@ -40,6 +40,14 @@ describe("arguments, in process", () => {
     expect(await runArgs(["--no-open", "--output", tempDir(), "--port", "0"])).not.toBeNull();
   });
 
+  test("a --host name that does not resolve is one sentence, not Bun's listen error", async () => {
+    // A 64-letter label is refused by the resolver itself: no DNS query leaves this machine.
+    const host = `${"a".repeat(64)}.example`;
+    await expect(runArgs(["--host", host, "--port", "0", "--output", tempDir()])).rejects.toThrow(
+      new RegExp(`^Cannot listen on --host ${host}: the name does not resolve; pass .*, or --host 0\\.0\\.0\\.0 for every interface\\.$`),
+    );
+  });
+
   test("a valid command line starts the server and resolves with it", async () => {
     const out = tempDir();
     const app = await runArgs(["--output", out, "--port", "0"]);
