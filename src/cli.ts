@@ -1,94 +1,148 @@
 #!/usr/bin/env bun
-import { defineCommand, runMain, showUsage } from "citty";
+import { defineCommand, renderUsage, runCommand, type ArgsDef } from "citty";
 import pkg from "../package.json" with { type: "json" };
+import { assertResolvable } from "./address.ts";
+import { StartupError, UsageError } from "./errors.ts";
+import { registerInstance } from "./instances.ts";
 import { log } from "./log.ts";
 import { openBrowser } from "./open.ts";
-import { StartupError, UsageError } from "./errors.ts";
 import { DEFAULTS, resolveOptions, type RawArgs } from "./options.ts";
-import { start } from "./start.ts";
+import { start, type App } from "./start.ts";
 
-const command = defineCommand({
+const NAME = "storytime-reload";
+
+const args = {
+  output: {
+    type: "string",
+    description: `Directory of the rendered catalog to serve and watch (default: ${DEFAULTS.output}; may not exist yet)`,
+    valueHint: "dir",
+  },
+  input: {
+    type: "string",
+    description: `Directory of the catalog's sources, watched to rebuild (default: ${DEFAULTS.input})`,
+    valueHint: "dir",
+  },
+  build: {
+    type: "string",
+    description: "Shell command that rebuilds the catalog when an input file changes",
+    valueHint: "cmd",
+  },
+  port: {
+    type: "string",
+    description: `Port to listen on; 0 picks a free one (default: ${DEFAULTS.port})`,
+    valueHint: "n",
+  },
+  host: {
+    type: "string",
+    description: `Address to listen on (default: ${DEFAULTS.host}, this machine only; 0.0.0.0 for your network)`,
+    valueHint: "h",
+  },
+  open: {
+    type: "boolean",
+    description: "Open the catalog in the default browser once the server is up",
+  },
+  // Declared rather than left to citty, so the usage lists them and they are handled here.
+  help: { type: "boolean", alias: "h", description: "Show this help and exit" },
+  version: { type: "boolean", alias: "v", description: "Print the version and exit" },
+} satisfies ArgsDef;
+
+/** The command, for citty and for tests: resolves with the running server, or null after --help or --version. */
+export const command = defineCommand({
   meta: {
-    name: "storytime-reload",
+    name: NAME,
     version: pkg.version,
     description:
       "Serve a Storytime catalog and reload every open page when it changes.\n" +
-      "Example: storytime-reload --input src/storytime --output build/catalog --build \"storytime build src/storytime build/catalog\"\n" +
+      `Example: ${NAME} --input src/storytime --output build/catalog --build "storytime build src/storytime build/catalog"\n` +
       "The build command runs through the shell with STORYTIME_INPUT and STORYTIME_OUTPUT set to the absolute paths.",
   },
-  args: {
-    output: {
-      type: "string",
-      description: `Directory of the rendered catalog to serve and watch (default: ${DEFAULTS.output}; may not exist yet)`,
-      valueHint: "dir",
-    },
-    input: {
-      type: "string",
-      description: `Directory of the catalog's sources, watched to rebuild (default: ${DEFAULTS.input})`,
-      valueHint: "dir",
-    },
-    build: {
-      type: "string",
-      description: "Shell command that rebuilds the catalog when an input file changes",
-      valueHint: "cmd",
-    },
-    port: {
-      type: "string",
-      description: `Port to listen on; 0 picks a free one (default: ${DEFAULTS.port})`,
-      valueHint: "n",
-    },
-    host: {
-      type: "string",
-      description: `Address to listen on (default: ${DEFAULTS.host}, this machine only)`,
-      valueHint: "h",
-    },
-    open: {
-      type: "boolean",
-      description: "Open the catalog in the default browser once the server is up",
-    },
-  },
-  async run({ args, rawArgs }) {
+  args,
+  async run({ args, rawArgs }): Promise<App | null> {
     const mistake = argumentMistake(rawArgs, args._);
-    if (mistake) {
-      await showUsage(command);
-      fail(new UsageError(mistake));
+    if (mistake) throw new UsageError(mistake);
+    if (args.help) {
+      process.stdout.write(`${await usage(colorful(process.stdout))}\n`);
+      return null;
     }
-    try {
-      const app = await start(resolveOptions(args as RawArgs));
-      stopOnSignals(app.stop);
-      if (args.open) openBrowser(app.url);
-    } catch (error) {
-      fail(error);
+    if (args.version) {
+      process.stdout.write(`${pkg.version}\n`);
+      return null;
     }
+    const options = resolveOptions(args as RawArgs);
+    await assertResolvable(options.host);
+    const app = await start(options);
+    const instance = registerInstance(options.output, app.url);
+    for (const other of instance.others) {
+      log.warn(`Another storytime-reload (pid ${other.pid}, ${other.url}) also serves this output; if both build, their builds overwrite each other: stop one.`);
+    }
+    if (options.open) void openBrowser(app.url);
+    return {
+      ...app,
+      async stop() {
+        instance.release();
+        await app.stop();
+      },
+    };
   },
 });
 
+/** The usage text; without colour for pipes, files and NO_COLOR (citty decides only from NO_COLOR=1, CI and TERM). */
+export async function usage(color: boolean): Promise<string> {
+  const text = await renderUsage(command);
+  // citty pads every column to the widest line, trailing spaces included.
+  return (color ? text : text.replace(/\x1b\[[\d;]*m/g, "")).replace(/[ \t]+$/gm, "");
+}
+
+function colorful(stream: NodeJS.WriteStream): boolean {
+  return stream.isTTY === true && !process.env.NO_COLOR;
+}
+
 /** What citty lets through silently: flags it does not know and stray words. */
 function argumentMistake(rawArgs: string[], positionals: string[]): string | null {
-  const known = new Set(["help", "h", "version", "v", "no-open", ...Object.keys(command.args!)]);
-  const unknown: string[] = [];
+  const names = Object.keys(args);
+  const known = new Set([...names, ...Object.values(args).flatMap((arg) => ("alias" in arg ? [arg.alias] : [])), "no-open"]);
   for (const arg of rawArgs) {
     if (arg === "--") break;
     // "-1" is a (bad) value, left for the option's own check to explain.
     if (!arg.startsWith("-") || /^-\d/.test(arg)) continue;
-    const name = arg.replace(/^--?/, "").split("=")[0]!;
-    if (!known.has(name)) unknown.push(arg.split("=")[0]!);
+    const flag = arg.split("=")[0]!;
+    const name = flag.replace(/^--?/, "");
+    if (known.has(name)) continue;
+    const near = names.find((candidate) => editDistance(name, candidate) <= 2);
+    return `Unknown option ${flag}${near ? ` (did you mean --${near}?)` : ""}; see ${NAME} --help.`;
   }
-  if (unknown.length) return `Unknown option ${unknown.join(", ")}; the options are listed above.`;
   if (positionals.length) {
-    return `Unexpected argument "${positionals[0]}"; storytime-reload takes options only, for example --output ${positionals[0]}.`;
+    return `Unexpected argument "${positionals[0]}"; ${NAME} takes options only, for example --output ${positionals[0]}.`;
   }
   return null;
 }
 
-/** A user mistake is one line and exit code 2, a broken tool one line and exit 1; anything else is a bug and keeps its stack. */
-function fail(error: unknown): never {
-  if (error instanceof UsageError || error instanceof StartupError) {
-    log.error(error.message);
-    process.exit(error instanceof UsageError ? 2 : 1);
+/** Levenshtein distance, for "did you mean": option names are a few letters long. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
   }
-  log.error(error);
-  process.exit(1);
+  return row[b.length]!;
+}
+
+/** Runs the command as a process: a user mistake is one line and exit 2, a broken tool one line and exit 1; anything else is a bug and keeps its stack. */
+export async function main(rawArgs: string[]): Promise<void> {
+  try {
+    const app = (await runCommand(command, { rawArgs })).result as App | null;
+    if (app) stopOnSignals(app.stop);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof StartupError) {
+      log.error(error.message);
+      process.exit(error instanceof UsageError ? 2 : 1);
+    }
+    log.error(error);
+    process.exit(1);
+  }
 }
 
 function stopOnSignals(stop: () => Promise<void>) {
@@ -101,4 +155,4 @@ function stopOnSignals(stop: () => Promise<void>) {
   }
 }
 
-runMain(command);
+if (import.meta.main) await main(process.argv.slice(2));

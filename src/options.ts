@@ -1,4 +1,5 @@
 import { accessSync, constants, realpathSync, statSync } from "node:fs";
+import { isIP } from "node:net";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { UsageError, isCode } from "./errors.ts";
 
@@ -94,6 +95,10 @@ function parseHost(value: string | undefined): string {
   const host = String(value).trim().replace(/^\[(.*)\]$/, "$1");
   if (!host || /[\s/?#@]/.test(host)) {
     throw new UsageError(`--host must be a host name or IP address, not "${value}"; for example --host 127.0.0.1.`);
+  }
+  // Numbers and dots only is meant as an IPv4 address; without this, 999.1.1.1 would be looked up as a name.
+  if (/^[\d.]+$/.test(host) && isIP(host) !== 4) {
+    throw new UsageError(`--host ${host} is not a valid IPv4 address (four numbers from 0 to 255); for example --host 127.0.0.1, or --host 0.0.0.0 for every interface.`);
   }
   return host;
 }

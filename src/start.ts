@@ -1,13 +1,13 @@
-import { existsSync } from "node:fs";
-import { relative } from "node:path";
+import { localUrl } from "./address.ts";
 import { BuildRunner } from "./build.ts";
-import { isExposed } from "./guard.ts";
 import { OutputChanges } from "./changes.ts";
 import { log } from "./log.ts";
 import { UsageError, isCode } from "./errors.ts";
-import { DEFAULTS, type Options } from "./options.ts";
+import type { Options } from "./options.ts";
 import { RELOAD_MESSAGE, RELOAD_TOPIC } from "./protocol.ts";
+import { reloadLog } from "./reload-log.ts";
 import { startServer } from "./server.ts";
+import { logStartup } from "./startup-log.ts";
 import { startWatcher } from "./watchers.ts";
 
 export const PAGE_GATE = {
@@ -36,11 +36,11 @@ export interface App {
 export async function start(options: Options, watch: typeof startWatcher = startWatcher): Promise<App> {
   const changes = new OutputChanges(PAGE_GATE);
   const server = listen(options, changes);
-  const logReload = reloadLogger();
+  const reloads = reloadLog();
   const output = watch("output", options.output, (path) => {
     changes.record();
     server.publish(RELOAD_TOPIC, RELOAD_MESSAGE);
-    logReload(path, server.subscriberCount(RELOAD_TOPIC));
+    reloads.changed(path, server.subscriberCount(RELOAD_TOPIC));
   });
   const builder = options.build
     ? new BuildRunner({
@@ -50,7 +50,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
         onBusy: (idle) => changes.holdFor(idle),
       })
     : null;
-  const input = options.input ? watchInput(watch, options.input, builder) : null;
+  const input = options.input ? watchInput(watch, options.input, builder, reloads.edited) : null;
   try {
     await Promise.all([output.ready, input?.ready]);
   } catch (error) {
@@ -61,17 +61,8 @@ export async function start(options: Options, watch: typeof startWatcher = start
     throw error;
   }
 
-  const url = `http://${urlHost(options.host)}:${server.port}/`;
-  const missing = existsSync(options.output) ? "" : " (not there yet: pages answer 404 until it appears)";
-  log.info(`Serving ${displayPath(options.output)} at ${url} and reloading open pages when it changes${missing}`);
-  if (isExposed(options.host)) {
-    log.warn(`Listening on ${options.host}: the catalog is reachable from the network, not only from this machine.`);
-  }
-  if (options.input) {
-    log.info(`Watching ${displayPath(options.input)}: ${builder ? `a change runs \`${options.build}\`` : "changes are only logged, as no --build was given"}`);
-  } else {
-    log.info(`No input directory (${DEFAULTS.input} is not here), so only the output is watched; pass --input and --build to rebuild on source changes.`);
-  }
+  const url = localUrl(options.host, server.port!);
+  logStartup(options, server.port!);
   // The first build starts after the server listens: pages requested meanwhile wait for it.
   builder?.startNow();
 
@@ -87,8 +78,9 @@ export async function start(options: Options, watch: typeof startWatcher = start
   };
 }
 
-function watchInput(watch: typeof startWatcher, root: string, builder: BuildRunner | null) {
+function watchInput(watch: typeof startWatcher, root: string, builder: BuildRunner | null, edited: (path: string) => void) {
   return watch("input", root, (path) => {
+    if (path) edited(path);
     const shown = path ?? "the input directory";
     if (builder) builder.request(shown);
     else log.info(`${shown} changed`);
@@ -110,50 +102,4 @@ function listen(options: Options, changes: OutputChanges) {
     }
     throw error;
   }
-}
-
-/**
- * One line per burst, not per event: a build that writes 500 files is one line naming the
- * first file and how many followed, while every event is still broadcast at once.
- */
-function reloadLogger(windowMs = 100) {
-  let first: string | null = null;
-  let more = 0;
-  let pages = 0;
-  let lastAt = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  // One timer per burst, re-armed only when it fires early: this runs on every watcher event.
-  const flush = () => {
-    const quietFor = performance.now() - lastAt;
-    if (quietFor < windowMs) {
-      timer = setTimeout(flush, windowMs - quietFor);
-      return;
-    }
-    timer = undefined;
-    const also = more ? ` and ${more} more change${more === 1 ? "" : "s"}` : "";
-    log.info(`${first ?? "output directory"} changed${also}; told ${pages} page${pages === 1 ? "" : "s"} to reload`);
-    first = null;
-    more = 0;
-    pages = 0;
-  };
-  return (path: string | null, told: number) => {
-    lastAt = performance.now();
-    pages = Math.max(pages, told);
-    if (timer) {
-      more++;
-      return;
-    }
-    first = path;
-    timer = setTimeout(flush, windowMs);
-  };
-}
-
-function urlHost(host: string): string {
-  if (host === "0.0.0.0" || host === "::") return "localhost";
-  return host.includes(":") ? `[${host}]` : host;
-}
-
-function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith("..") ? rel : path;
 }

@@ -1,6 +1,7 @@
 import { StartupError } from "./errors.ts";
 import { log } from "./log.ts";
 import type { WatchReport } from "./watch/messages.ts";
+import { ignoredTypeMessage } from "./watch/relevant.ts";
 
 export type WatcherKind = "output" | "input";
 
@@ -53,6 +54,7 @@ export function startWatcher(
     worker = spawnWorker();
     worker.onmessage = ({ data }: MessageEvent<WatchReport>) => {
       if (data.type === "change") return onChange(data.path);
+      if (data.type === "ignored") return log.info(ignoredTypeMessage(data.path));
       if (data.type === "ready") {
         started = true;
         markReady();

@@ -2,7 +2,8 @@
 /**
  * Builds the example catalog the way `storytime build INPUT OUTPUT` does: empty the output
  * directory (keeping the directory), render index.html, one page per section, subject and
- * story with relative links, and copy the static files to OUTPUT/static/.
+ * story with relative links, and copy the static files (favicon included, so a browser never asks
+ * for a missing /favicon.ico) to OUTPUT/static/.
  *
  * It reads the Python sources with a few regular expressions instead of running Python, so
  * the demo needs nothing but Bun. Every source is read and checked before the output is
@@ -131,7 +132,7 @@ function writeCatalog(sections: ReturnType<typeof readSections>, out: string) {
 function page(out: string, path: string, depth: number, title: string, nav: string, main: string, head = "") {
   const html =
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>` +
-    `<link rel="stylesheet" href="${up(depth)}static/site.css">${head}</head>\n` +
+    `<link rel="icon" href="${up(depth)}static/favicon.svg"><link rel="stylesheet" href="${up(depth)}static/site.css">${head}</head>\n` +
     `<body>${nav}<main>${main}</main></body></html>\n`;
   const file = join(out, path, "index.html");
   mkdirSync(dirname(file), { recursive: true });

@@ -1,0 +1,53 @@
+import { describe, expect, test } from "bun:test";
+import type { NetworkInterfaceInfo } from "node:os";
+import { assertResolvable, localUrl, networkUrls } from "../src/address.ts";
+
+const info = (address: string, family: "IPv4" | "IPv6", internal = false) => ({ address, family, internal }) as NetworkInterfaceInfo;
+const INTERFACES = {
+  lo: [info("127.0.0.1", "IPv4", true), info("::1", "IPv6", true)],
+  eth0: [info("192.168.1.20", "IPv4"), info("fe80::1", "IPv6"), info("2001:db8::20", "IPv6")],
+  wlan0: [info("10.0.0.5", "IPv4")],
+};
+
+describe("URLs", () => {
+  test("the local URL: localhost for every interface, brackets for IPv6", () => {
+    expect(localUrl("127.0.0.1", 8080)).toBe("http://127.0.0.1:8080/");
+    expect(localUrl("0.0.0.0", 8080)).toBe("http://localhost:8080/");
+    expect(localUrl("::", 8080)).toBe("http://localhost:8080/");
+    expect(localUrl("::1", 8080)).toBe("http://[::1]:8080/");
+  });
+
+  test("0.0.0.0 lists this machine's LAN IPv4 addresses, :: the IPv6 ones too, never loopback or link-local", () => {
+    expect(networkUrls("0.0.0.0", 8080, INTERFACES)).toEqual(["http://192.168.1.20:8080/", "http://10.0.0.5:8080/"]);
+    expect(networkUrls("::", 8080, INTERFACES)).toEqual(["http://192.168.1.20:8080/", "http://[2001:db8::20]:8080/", "http://10.0.0.5:8080/"]);
+  });
+
+  test("a specific address lists nothing more", () => {
+    expect(networkUrls("127.0.0.1", 8080, INTERFACES)).toEqual([]);
+    expect(networkUrls("192.168.1.20", 8080, INTERFACES)).toEqual([]);
+  });
+});
+
+describe("assertResolvable", () => {
+  const notFound = () => Promise.reject(Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" }));
+
+  test("a name that does not resolve: one sentence naming it, this machine's addresses and 0.0.0.0", async () => {
+    await expect(assertResolvable("mybox.local", { lookup: notFound, interfaces: INTERFACES })).rejects.toThrow(
+      "Cannot listen on --host mybox.local: the name does not resolve; pass one of this machine's addresses (192.168.1.20, 10.0.0.5), or --host 0.0.0.0 for every interface.",
+    );
+  });
+
+  test("a lookup that hangs is given up after the bound, not the system's DNS timeout", async () => {
+    const started = performance.now();
+    await expect(assertResolvable("slow.example", { lookup: () => new Promise(() => {}), timeoutMs: 50, interfaces: {} })).rejects.toThrow(
+      "Cannot listen on --host slow.example: the name did not resolve within 0.05 s; pass 127.0.0.1, or --host 0.0.0.0 for every interface.",
+    );
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  test("IP addresses and localhost are not looked up; a name that resolves passes", async () => {
+    const never = () => Promise.reject(new Error("looked up"));
+    for (const host of ["127.0.0.1", "::1", "0.0.0.0", "localhost"]) await assertResolvable(host, { lookup: never });
+    await assertResolvable("mybox.local", { lookup: () => Promise.resolve({ address: "192.168.1.20" }) });
+  });
+});

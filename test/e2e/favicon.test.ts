@@ -1,0 +1,41 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { cpSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { ROOT, cleanup, startApp, tempDir, waitForLog } from "../helpers.ts";
+import { launchBrowser } from "./browser.ts";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(() => browser?.close());
+afterEach(cleanup);
+
+describe("the example catalog", () => {
+  test("its pages load with no failed request, favicon included", async () => {
+    const dir = tempDir();
+    const input = join(dir, "src/storytime");
+    cpSync(join(ROOT, "examples/catalog/src/storytime"), input, { recursive: true });
+    const app = await startApp({ input, output: join(dir, "build/catalog"), build: `bun ${join(ROOT, "examples/catalog/build.ts")}` });
+    await waitForLog(/Built in/, 10_000);
+    const failed: string[] = [];
+    const icons: string[] = [];
+    for (const path of ["", "section/components/button/story-0/"]) {
+      // A fresh context each time: no icon cached from the page before.
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      page.on("response", (response) => {
+        if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+        if (/favicon/.test(response.url())) icons.push(`${response.status()} ${new URL(response.url()).pathname}`);
+      });
+      const icon = page.waitForResponse((response) => /favicon/.test(response.url()), { timeout: 5_000 });
+      await page.goto(app.url + path);
+      // The icon is fetched after the load event: wait for it rather than for time to pass.
+      await icon;
+      await context.close();
+    }
+    expect(failed).toEqual([]);
+    expect(icons).toEqual(["200 /static/favicon.svg", "200 /static/favicon.svg"]);
+  });
+});

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { UsageError } from "../src/errors.ts";
+import { DEFAULTS, resolveOptions } from "../src/options.ts";
+import { cleanup, tempDir } from "./helpers.ts";
+
+afterEach(cleanup);
+
+/** The sentence a user would read, or null when the arguments are accepted. */
+function mistake(raw: Parameters<typeof resolveOptions>[0], cwd = tempDir()): string | null {
+  try {
+    resolveOptions(raw, cwd);
+    return null;
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+}
+
+describe("resolveOptions", () => {
+  test("defaults: relative to the working directory, loopback, 8080, no build, a missing default input is no input", () => {
+    const cwd = tempDir();
+    expect(resolveOptions({}, cwd)).toEqual({
+      output: join(cwd, DEFAULTS.output),
+      input: null,
+      build: null,
+      port: 8080,
+      host: "127.0.0.1",
+      open: false,
+    });
+  });
+
+  test("a default input that exists is watched", () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, DEFAULTS.input), { recursive: true });
+    expect(resolveOptions({}, cwd).input).toBe(join(cwd, DEFAULTS.input));
+  });
+
+  test.each([["0", 0], ["8080", 8080], [" 65535 ", 65535]])("--port %p is %p", (port, expected) => {
+    expect(resolveOptions({ port }, tempDir()).port).toBe(expected);
+  });
+
+  test.each([["abc"], ["65536"], ["-1"], ["80.5"], ["1e3"]])("--port %p is refused with an example", (port) => {
+    expect(mistake({ port })).toBe(`--port must be a whole number from 0 to 65535, not "${port}"; for example --port 8080.`);
+  });
+
+  test.each([["::1", "::1"], ["[::1]", "::1"], ["localhost.", "localhost."], ["0.0.0.0", "0.0.0.0"], ["mybox.local", "mybox.local"]])("--host %p is %p", (host, expected) => {
+    expect(resolveOptions({ host }, tempDir()).host).toBe(expected);
+  });
+
+  test.each([["999.1.1.1"], ["127.1"], ["1.2.3.4.5"]])("--host %p, numbers that are no IPv4 address, is refused before any lookup", (host) => {
+    expect(mistake({ host })).toStartWith(`--host ${host} is not a valid IPv4 address`);
+  });
+
+  test.each([["http://x"], ["a b"], ["x@y"]])("--host %p is not a host", (host) => {
+    expect(mistake({ host })).toStartWith(`--host must be a host name or IP address, not "${host}"`);
+  });
+
+  test.each([["output"], ["input"], ["build"], ["port"], ["host"]] as const)("an empty --%s is refused rather than taken as a default", (flag) => {
+    expect(mistake({ [flag]: " " })).toStartWith(`--${flag} needs a value, for example --${flag} `);
+  });
+
+  test("an explicit --input that is missing, or a file, is refused", () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "file"), "");
+    expect(mistake({ input: "nope" }, cwd)).toBe(`--input ${join(cwd, "nope")} does not exist; pass the directory that holds your catalog's sources.`);
+    expect(mistake({ input: "file" }, cwd)).toBe(`--input ${join(cwd, "file")} is a file, not a directory; pass the directory that holds your catalog's sources.`);
+  });
+
+  test("an --output that is a file is refused; one that does not exist yet is fine", () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "file"), "");
+    expect(mistake({ output: "file" }, cwd)).toBe(`--output ${join(cwd, "file")} is a file, not a directory; pass the directory your build writes the catalog to.`);
+    expect(resolveOptions({ output: "later/catalog" }, cwd).output).toBe(join(cwd, "later/catalog"));
+  });
+
+  test.skipIf(process.getuid?.() === 0)("an unreadable --output is refused (skipped as root, who reads everything)", () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, "locked"));
+    chmodSync(join(cwd, "locked"), 0);
+    try {
+      expect(mistake({ output: "locked" }, cwd)).toBe(`--output ${join(cwd, "locked")} cannot be read (permission denied); fix its permissions or pass another directory.`);
+    } finally {
+      chmodSync(join(cwd, "locked"), 0o700);
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ignoredType, ignoredTypeMessage, isRelevant } from "../src/watch/relevant.ts";
+import { cleanup, logged, startApp, tempDir, waitForLog } from "./helpers.ts";
+
+afterEach(cleanup);
+
+describe("input types a catalog build reads", () => {
+  test.each([".toml", ".yaml", ".yml", ".scss", ".sass", ".less", ".jinja", ".jinja2", ".j2", ".csv", ".ini", ".cfg", ".rst", ".xml", ".tsv", ".ts"])(
+    "%s counts",
+    (ext) => {
+      expect(isRelevant(`components/button/data${ext}`)).toBe(true);
+    },
+  );
+});
+
+describe("ignoredType", () => {
+  test("a file skipped for its type names its extension", () => {
+    expect(ignoredType("components/notes.docx")).toBe(".docx");
+    expect(ignoredType("components/DB.SQLITE")).toBe(".sqlite");
+  });
+
+  test.each([
+    "components/__pycache__/x.cpython-311.pyc",
+    ".git/index.lock",
+    ".venv/lib/x.so",
+    "node_modules/pkg/x.node",
+    "components/button.css.swp",
+    "components/button.css.tmp-123",
+    "components/button.css.12345",
+    "components/sedAbC123",
+    "components/4913",
+    "Makefile",
+    "components/button.css",
+  ])("%s is not reported: noise, no extension, or relevant", (path) => {
+    expect(ignoredType(path)).toBeNull();
+  });
+
+  test("the message names the file, the type and where the list is", () => {
+    expect(ignoredTypeMessage("data/colors.sqlite")).toBe(
+      'data/colors.sqlite changed, but .sqlite files do not trigger a rebuild (README: "What counts as an input change"); other .sqlite changes are skipped silently.',
+    );
+  });
+});
+
+describe("the input watcher", () => {
+  test("says once per extension that a change was skipped for its type, and nothing for temp files", async () => {
+    const input = tempDir();
+    await startApp({ input, output: tempDir() });
+    const mark = logged.length;
+    writeFileSync(join(input, "a.docx"), "1");
+    writeFileSync(join(input, "sedXy12Ab"), "1");
+    writeFileSync(join(input, "b.docx"), "1");
+    writeFileSync(join(input, "a.sqlite"), "1");
+    // A relevant file last: once its change is logged, the ones before it have been through the worker.
+    writeFileSync(join(input, "styles.scss"), "1");
+    await waitForLog(/styles\.scss changed/, 5_000, mark);
+    const lines = logged.slice(mark);
+    expect(lines.filter((line) => line.includes("do not trigger a rebuild"))).toEqual([
+      `storytime: ${ignoredTypeMessage("a.docx")}`,
+      `storytime: ${ignoredTypeMessage("a.sqlite")}`,
+    ]);
+    expect(lines.join("\n")).not.toContain("sedXy12Ab");
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, test } from "bun:test";
+import type { NetworkInterfaceInfo } from "node:os";
+import { join } from "node:path";
+import type { Options } from "../src/options.ts";
+import { logStartup } from "../src/startup-log.ts";
+import { logged, tempDir } from "./helpers.ts";
+
+const LAN = { eth0: [{ address: "192.168.1.20", family: "IPv4", internal: false } as NetworkInterfaceInfo] };
+
+function linesFor(options: Partial<Options>): string[] {
+  const mark = logged.length;
+  logStartup({ output: tempDir(), input: null, build: null, port: 0, host: "127.0.0.1", open: false, ...options }, 8080, LAN);
+  return logged.slice(mark);
+}
+
+describe("start-up lines", () => {
+  test("a missing output with a build: pages wait for the first build", () => {
+    const [serving] = linesFor({ output: join(tempDir(), "build"), input: tempDir(), build: "make" });
+    expect(serving).toEndWith("(not there yet: pages wait for the first build)");
+  });
+
+  test("a missing output and no build: pages answer 404 until it appears", () => {
+    const [serving] = linesFor({ output: join(tempDir(), "build") });
+    expect(serving).toEndWith("(not there yet: pages answer 404 until it appears, then reload)");
+  });
+
+  test("an output that exists: no remark", () => {
+    const [serving] = linesFor({});
+    expect(serving).toMatch(/at http:\/\/127\.0\.0\.1:8080\/ and reloading open pages when it changes$/);
+  });
+
+  test("every interface: the local URL first, then the network's, then the warning", () => {
+    const lines = linesFor({ host: "0.0.0.0" });
+    expect(lines[0]).toContain("at http://localhost:8080/");
+    expect(lines[1]).toBe("storytime: On your network: http://192.168.1.20:8080/");
+    expect(lines[2]).toContain("reachable from the network");
+  });
+
+  test("loopback: no network line", () => {
+    expect(linesFor({}).some((line) => line.includes("On your network"))).toBe(false);
+  });
+});
