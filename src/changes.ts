@@ -6,8 +6,6 @@ export interface GateLimits {
   /** Quiet time once a burst is under way (`burstEvents` changes, each within `quietMs` of the last). */
   burstQuietMs: number;
   burstEvents: number;
-  /** Time after a build ends for the events of its last writes, still in flight from the watcher, to land. */
-  afterBuildMs: number;
   /** A page is served after this long even if the output never goes quiet. */
   maxQuietWaitMs: number;
   /** A page waits at most this long for a running build, then gets the output as it stands. */
@@ -78,18 +76,16 @@ export class OutputChanges {
   }
 
   /**
-   * How much longer pages must wait. A build's end says its writes are done, so changes up to
-   * `afterBuildMs` past it are the build's own and need no further quiet time; any later change
-   * is someone else's and does.
+   * How much longer pages must wait. A build's end (once the output watcher has reported its last
+   * write, see start.ts) says its writes are done, so changes up to it need no further quiet
+   * time; any later change is someone else's and does.
    */
   private waitNeeded(): number {
-    const now = performance.now();
-    const afterBuild = this.limits.afterBuildMs - (now - this.buildEndedAt);
-    const byTheBuild = this.lastChangeAt <= this.buildEndedAt + this.limits.afterBuildMs;
+    if (this.lastChangeAt <= this.buildEndedAt) return 0;
     // A writer deep in a burst (a copy, a build outside our control) may stall for longer than one
     // save's quiet time on a busy machine; a single save keeps the short wait.
     const quietMs = this.runLength >= this.limits.burstEvents ? this.limits.burstQuietMs : this.limits.quietMs;
-    return byTheBuild ? afterBuild : Math.max(afterBuild, quietMs - (now - this.lastChangeAt));
+    return quietMs - (performance.now() - this.lastChangeAt);
   }
 
   private async waitUntilSettled(): Promise<boolean> {

@@ -15,7 +15,6 @@ export const PAGE_GATE = {
   quietMs: 20,
   burstQuietMs: 60,
   burstEvents: 20,
-  afterBuildMs: 5,
   maxQuietWaitMs: 2_000,
   /**
    * Catalog builds of 10-60 s are normal, and a page served mid-build is half-written or stale:
@@ -47,7 +46,8 @@ export async function start(options: Options, watch: typeof startWatcher = start
         command: options.build,
         input: options.input,
         output: options.output,
-        onBusy: (idle) => changes.holdFor(idle),
+        // Pages wait until the output watcher has reported the build's last write, not a guessed while.
+        onBusy: (idle) => changes.holdFor(idle.then(() => output.flush())),
       })
     : null;
   const input = options.input ? watchInput(watch, options.input, builder, reloads.edited) : null;

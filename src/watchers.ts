@@ -1,6 +1,6 @@
 import { StartupError } from "./errors.ts";
 import { log } from "./log.ts";
-import type { WatchReport } from "./watch/messages.ts";
+import type { WatchCommand, WatchReport } from "./watch/messages.ts";
 import { ignoredTypeMessage } from "./watch/relevant.ts";
 
 export type WatcherKind = "output" | "input";
@@ -8,8 +8,13 @@ export type WatcherKind = "output" | "input";
 export interface Watcher {
   /** Resolves once the worker has its watch in place. */
   ready: Promise<void>;
+  /** Resolves once every change made before the call has been reported, or after FLUSH_LIMIT_MS. */
+  flush(): Promise<void>;
   stop(): void;
 }
+
+/** A flush whose marker is never seen (a root being re-armed, a dead worker) is not waited for longer. */
+const FLUSH_LIMIT_MS = 100;
 
 /**
  * Literal URLs, created in a module at the top of the source tree: that is what lets
@@ -50,10 +55,14 @@ export function startWatcher(
     failToStart = reject;
   });
 
+  let nextFlush = 0;
+  const flushes = new Map<number, () => void>();
+
   function spawn(isRestart: boolean) {
     worker = spawnWorker();
     worker.onmessage = ({ data }: MessageEvent<WatchReport>) => {
       if (data.type === "change") return onChange(data.path);
+      if (data.type === "flushed") return flushes.get(data.id)?.();
       if (data.type === "ignored") return log.info(ignoredTypeMessage(data.path));
       if (data.type === "ready") {
         started = true;
@@ -82,12 +91,25 @@ export function startWatcher(
       log.warn(`The ${kind} watcher stopped unexpectedly; restarting it.`);
       spawn(true);
     });
-    worker.postMessage({ root });
+    worker.postMessage({ type: "watch", root } satisfies WatchCommand);
   }
 
   spawn(false);
   return {
     ready,
+    flush() {
+      const id = nextFlush++;
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          flushes.delete(id);
+          resolve();
+        };
+        const timer = setTimeout(done, FLUSH_LIMIT_MS);
+        flushes.set(id, done);
+        worker.postMessage({ type: "flush", id } satisfies WatchCommand);
+      });
+    },
     stop() {
       stopped = true;
       worker.terminate();

@@ -164,9 +164,9 @@ describe("a start-up that fails", () => {
     const failingInput: typeof startWatcher = (kind, root, onChange) => {
       if (kind === "output") {
         const real = startWatcher(kind, root, onChange);
-        return { ready: real.ready, stop: () => (stopped.push(kind), real.stop()) };
+        return { ready: real.ready, flush: real.flush, stop: () => (stopped.push(kind), real.stop()) };
       }
-      return { ready: Promise.reject(new Error("the input watcher could not start")), stop: () => stopped.push(kind) };
+      return { ready: Promise.reject(new Error("the input watcher could not start")), flush: async () => {}, stop: () => stopped.push(kind) };
     };
     const options = resolveOptions({ port: "0", input: join(dir, "src"), output: join(dir, "out") });
     const listening = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
@@ -175,5 +175,32 @@ describe("a start-up that fails", () => {
     await expect(start({ ...options, port }, failingInput)).rejects.toThrow("could not start");
     expect(stopped.sort()).toEqual(["input", "output"]);
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+});
+
+describe("the end of a build, on a machine slow to deliver file events", () => {
+  test("a page requested after a build waits for the watcher to report the build's last write, so it is not reloaded again", async () => {
+    const { start } = await import("../src/start.ts");
+    const { TestSocket } = await import("./helpers.ts");
+    // Every report of the output watcher reaches the server 50 ms late, in order, as on a loaded machine.
+    const late: typeof startWatcher = (kind, root, onChange) => {
+      if (kind === "input") return startWatcher(kind, root, onChange);
+      const real = startWatcher(kind, root, (path) => void setTimeout(() => onChange(path), 50));
+      return { ...real, flush: () => real.flush().then(() => Bun.sleep(50)) };
+    };
+    const p = project(`mkdir -p "$STORYTIME_OUTPUT"; cp "$STORYTIME_INPUT/story.py" "$STORYTIME_OUTPUT/index.html"`);
+    const app = await start(resolveOptions({ port: "0", input: p.input, output: p.output, build: p.build }), late);
+    try {
+      for (let round = 0; round < 3; round++) {
+        writeFileSync(join(p.input, "story.py"), `round ${round}`);
+        let page = "";
+        while (!page.startsWith(`round ${round}`)) page = await (await fetch(url(app, "/"))).text();
+        const stamped = page.match(/data-storytime-version="(\d+)"/)![1]!;
+        const socket = await TestSocket.open(app, stamped);
+        expect(await socket.staysQuiet(200)).toBe(true);
+      }
+    } finally {
+      await app.stop();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { OutputChanges } from "../src/changes.ts";
 
 // Wide margins between the limits, so the checks below depend on which rule applies, not on timing.
-const limits = { quietMs: 20, burstQuietMs: 300, burstEvents: 20, afterBuildMs: 5, maxQuietWaitMs: 2_000, maxBuildWaitMs: 30_000 };
+const limits = { quietMs: 20, burstQuietMs: 300, burstEvents: 20, maxQuietWaitMs: 2_000, maxBuildWaitMs: 30_000 };
 
 describe("the page gate", () => {
   test("opens right away when nothing changed, and counts every change", () => {
@@ -44,17 +44,6 @@ describe("the page gate", () => {
     // Well before the 1 s quiet time a stranger's change would need.
     await Promise.race([waiting, Bun.sleep(300)]);
     expect(served).toBe(true);
-  });
-
-  test("after a build, pages still wait a moment for the events of its last writes", async () => {
-    const changes = new OutputChanges({ ...limits, afterBuildMs: 300 });
-    let finish!: () => void;
-    changes.holdFor(new Promise<void>((resolve) => (finish = resolve)));
-    finish();
-    await Bun.sleep(20);
-    expect(changes.settled()).not.toBeNull();
-    await Bun.sleep(400);
-    expect(changes.settled()).toBeNull();
   });
 
   test("a change after the build's own writes needs the full quiet time again", async () => {

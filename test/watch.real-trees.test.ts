@@ -199,3 +199,4 @@ describe("the re-arm decision, the same on every platform", () => {
     expect(mustRearm({ kind: "missing" }, dir)).toBe(true);
   });
 });
+

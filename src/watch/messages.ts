@@ -1,7 +1,11 @@
-/** The main thread tells a watcher worker what to watch; the worker only reports back. */
-export interface WatchCommand {
-  root: string;
-}
+/**
+ * The main thread tells a watcher worker what to watch, then may ask it to flush: to report
+ * every change made before the request, then say "flushed" with the same id.
+ */
+export type WatchCommand = { type: "watch"; root: string } | { type: "flush"; id: number };
+
+/** Names of the marker files a flush writes and removes at once; never reported as changes. */
+export const FLUSH_MARKER_PREFIX = ".storytime-flush-";
 
 export type WatchReport =
   | { type: "ready" }
@@ -9,4 +13,5 @@ export type WatchReport =
   | { type: "change"; path: string | null }
   /** The first change to a file type the input watcher skips (relative path), so the user can be told once. */
   | { type: "ignored"; path: string }
-  | { type: "error"; code: string | undefined; message: string };
+  | { type: "error"; code: string | undefined; message: string }
+  | { type: "flushed"; id: number };

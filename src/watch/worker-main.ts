@@ -1,4 +1,6 @@
-import type { WatchCommand, WatchReport } from "./messages.ts";
+import { unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { FLUSH_MARKER_PREFIX, type WatchCommand, type WatchReport } from "./messages.ts";
 import { watchTree, type TreeOptions } from "./watch-tree.ts";
 
 declare const self: Worker;
@@ -6,13 +8,47 @@ declare const self: Worker;
 /** The whole life of a watcher worker: wait for its root, watch it, report what `keep` lets through. */
 export function runWatchWorker(keep: (path: string | null) => boolean, options: TreeOptions = {}): void {
   const report = (message: WatchReport) => self.postMessage(message);
+  let root = "";
+  /** Marker names written for a flush and not seen yet, with the flush they answer. */
+  const flushes = new Map<string, number>();
   self.onmessage = ({ data }: MessageEvent<WatchCommand>) => {
-    watchTree(data.root, {
-      change: (path) => {
-        if (keep(path)) report({ type: "change", path });
+    if (data.type === "flush") return flush(data.id);
+    root = data.root;
+    watchTree(
+      root,
+      {
+        change: (path) => {
+          if (path?.startsWith(FLUSH_MARKER_PREFIX)) {
+            const id = flushes.get(path);
+            if (id === undefined) return;
+            flushes.delete(path);
+            return report({ type: "flushed", id });
+          }
+          if (keep(path)) report({ type: "change", path });
+        },
+        error: (error) => report({ type: "error", code: error.code, message: error.message }),
       },
-      error: (error) => report({ type: "error", code: error.code, message: error.message }),
-    }, options);
+      options,
+    );
     report({ type: "ready" });
   };
+
+  /**
+   * A file system reports changes in the order they happened, so once the event for a marker
+   * written now arrives, every change made before it has been reported: evidence, where a fixed
+   * wait would only be a guess (and too short on a loaded machine).
+   */
+  function flush(id: number) {
+    const name = `${FLUSH_MARKER_PREFIX}${process.pid}-${id}`;
+    const marker = join(root, name);
+    flushes.set(name, id);
+    try {
+      writeFileSync(marker, "");
+      unlinkSync(marker);
+    } catch {
+      // No root to write in (a clean build removed it): nothing of it is left to report.
+      flushes.delete(name);
+      report({ type: "flushed", id });
+    }
+  }
 }
