@@ -24,7 +24,7 @@ const args = {
   },
   build: {
     type: "string",
-    description: "Shell command that rebuilds the catalog when an input file changes",
+    description: "Shell command that rebuilds the catalog when an input file changes (STORYTIME_INPUT and STORYTIME_OUTPUT hold the absolute paths)",
     valueHint: "cmd",
   },
   port: {
@@ -51,10 +51,7 @@ export const command = defineCommand({
   meta: {
     name: NAME,
     version: pkg.version,
-    description:
-      "Serve a Storytime catalog and reload every open page when it changes.\n" +
-      `Example: ${NAME} --input src/storytime --output build/catalog --build "storytime build src/storytime build/catalog"\n` +
-      "The build command runs through the shell with STORYTIME_INPUT and STORYTIME_OUTPUT set to the absolute paths.",
+    description: "Serve a Storytime catalog and reload every open page when it changes.",
   },
   args,
   async run({ args, rawArgs }): Promise<App | null> {
@@ -88,7 +85,8 @@ export const command = defineCommand({
 
 /** The usage text; without colour for pipes, files and NO_COLOR (citty decides only from NO_COLOR=1, CI and TERM). */
 export async function usage(color: boolean): Promise<string> {
-  const text = await renderUsage(command);
+  const example = `${NAME} --input src/storytime --output build/catalog --build "storytime build src/storytime build/catalog"`;
+  const text = `${await renderUsage(command)}\nEXAMPLE\n\n  ${example}`;
   // citty pads every column to the widest line, trailing spaces included.
   return (color ? text : text.replace(/\x1b\[[\d;]*m/g, "")).replace(/[ \t]+$/gm, "");
 }

@@ -1,3 +1,5 @@
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { log } from "./log.ts";
 import { isScratchName } from "./watch/relevant.ts";
 
@@ -32,7 +34,7 @@ export function describeReload(paths: Iterable<string | null>, told: number, edi
  * One line per burst, not per event: a build that writes 500 files is one line, while every
  * event is still broadcast at once. Input edits are noted so their output is named first.
  */
-export function reloadLog(windowMs = 100) {
+export function reloadLog(root: string, windowMs = 100) {
   const paths = new Set<string | null>();
   const edited = new Set<string>();
   let pages = 0;
@@ -46,7 +48,9 @@ export function reloadLog(windowMs = 100) {
       return;
     }
     timer = undefined;
-    log.info(describeReload(paths, pages, edited));
+    // A directory a build creates raises events of its own, but it is not a file anyone changed.
+    const files = [...paths].filter((path) => path === null || !statSync(join(root, path), { throwIfNoEntry: false })?.isDirectory());
+    log.info(describeReload(files, pages, edited));
     paths.clear();
     edited.clear();
     pages = 0;

@@ -35,7 +35,7 @@ export interface App {
 export async function start(options: Options, watch: typeof startWatcher = startWatcher): Promise<App> {
   const changes = new OutputChanges(PAGE_GATE);
   const server = listen(options, changes);
-  const reloads = reloadLog();
+  const reloads = reloadLog(options.output);
   const output = watch("output", options.output, (path) => {
     changes.record();
     server.publish(RELOAD_TOPIC, RELOAD_MESSAGE);

@@ -65,6 +65,16 @@ describe("the reload line of a running server", () => {
     expect(line).toBe("storytime: index.html changed; told 0 pages to reload");
   });
 
+  test("directories a build creates are not counted as files", async () => {
+    const out = tempDir();
+    await startApp({ output: out });
+    const mark = logged.length;
+    mkdirSync(join(out, "section", "button"), { recursive: true });
+    writeFileSync(join(out, "section", "button", "index.html"), "x");
+    const line = await waitForLog(/changed; told/, 5_000, mark);
+    expect(line).toBe("storytime: section/button/index.html changed; told 0 pages to reload");
+  });
+
   test("after a build, the output of the edited input file is named first", async () => {
     const dir = tempDir();
     const input = join(dir, "in");
