@@ -145,7 +145,10 @@ export async function main(rawArgs: string[]): Promise<void> {
 
 function stopOnSignals(stop: () => Promise<void>) {
   // SIGHUP too: the build runs in its own session, so a closed terminal would otherwise orphan it.
-  const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+  // On Windows, Bun (libuv) turns Ctrl-C into SIGINT, Ctrl-Break into SIGBREAK and a closed console
+  // window into SIGHUP; SIGTERM never arrives there.
+  const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+  if (process.platform === "win32") codes.SIGBREAK = 149;
   for (const [signal, code] of Object.entries(codes)) {
     process.once(signal, () => {
       void stop().finally(() => process.exit(code));

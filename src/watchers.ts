@@ -118,11 +118,28 @@ export function startWatcher(
 }
 
 function watchErrorMessage(kind: WatcherKind, root: string, code: string | undefined, message: string): string {
-  if (code === "ENOSPC" || code === "EMFILE") {
-    return (
-      `Cannot watch ${root}: the system limit on file watches is reached. Raise it with ` +
-      `\`sudo sysctl fs.inotify.max_user_watches=524288\` (persist it in /etc/sysctl.conf) and restart.`
-    );
-  }
+  const limit = watchLimitRemedy(code, process.platform);
+  if (limit) return `Cannot watch ${root}: ${limit}`;
   return `Cannot watch the ${kind} directory ${root}: ${message}`;
+}
+
+/**
+ * What to do when the system runs out of what a watch needs, which differs by platform: Linux
+ * counts inotify watches (one per directory) and instances, macOS's FSEvents has no such limit but
+ * each watch holds file descriptors, and Windows holds one handle per watched tree.
+ */
+export function watchLimitRemedy(code: string | undefined, platform: NodeJS.Platform): string | null {
+  if (code !== "ENOSPC" && code !== "EMFILE" && code !== "ENFILE") return null;
+  if (platform === "linux") {
+    return code === "ENOSPC"
+      ? "the system limit on inotify watches is reached. Raise it with `sudo sysctl fs.inotify.max_user_watches=524288` (persist it in /etc/sysctl.conf) and restart."
+      : "the limit on open files or inotify instances is reached. Raise it with `ulimit -n 65536` in this shell, or `sudo sysctl fs.inotify.max_user_instances=1024`, and restart.";
+  }
+  if (platform === "darwin") {
+    return "the limit on open files is reached (macOS watches need file descriptors, not a watch quota). Raise it with `ulimit -n 65536` in this shell and restart.";
+  }
+  if (platform === "win32") {
+    return "Windows ran out of handles for file watching. Close other programs that watch many files (editors, sync tools, other dev servers) and restart.";
+  }
+  return "the system limit on file watches or open files is reached. Raise the open-file limit (`ulimit -n 65536`) and restart.";
 }

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } 
 import { join } from "node:path";
 import { mustRearm, rootState } from "../src/watch/root.ts";
 import { watchTree } from "../src/watch/watch-tree.ts";
-import { startWatcher } from "../src/watchers.ts";
+import { startWatcher, watchLimitRemedy } from "../src/watchers.ts";
 import { cleanup, tempDir } from "./helpers.ts";
 
 afterEach(cleanup);
@@ -200,3 +200,20 @@ describe("the re-arm decision, the same on every platform", () => {
   });
 });
 
+
+describe("the watch-limit hint, per platform", () => {
+  test("Linux names the inotify sysctl for watches, and the open-file or instance limit for EMFILE", () => {
+    expect(watchLimitRemedy("ENOSPC", "linux")).toContain("sysctl fs.inotify.max_user_watches=");
+    expect(watchLimitRemedy("EMFILE", "linux")).toContain("ulimit -n");
+  });
+  test("macOS and Windows never name Linux's sysctl; other errors get no limit hint", () => {
+    for (const platform of ["darwin", "win32"] as const) {
+      for (const code of ["ENOSPC", "EMFILE"]) {
+        expect(watchLimitRemedy(code, platform)).not.toContain("inotify");
+      }
+    }
+    expect(watchLimitRemedy("EMFILE", "darwin")).toContain("ulimit -n");
+    expect(watchLimitRemedy("EMFILE", "win32")).toContain("handles");
+    expect(watchLimitRemedy("EACCES", "linux")).toBeNull();
+  });
+});
