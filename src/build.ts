@@ -1,6 +1,7 @@
 import type { Subprocess } from "bun";
 import { log } from "./log.ts";
 import { settlesWithin } from "./promises.ts";
+import { watchTiming } from "./watch/platform.ts";
 
 export interface BuildConfig {
   command: string;
@@ -31,7 +32,7 @@ const DRAIN_MS = 100;
  * Folds the several events of one save (vim writes a probe file, renames, writes again) into
  * one build; far below what a person notices next to the build's own time.
  */
-export const SAVE_SETTLE_MS = 10;
+export const SAVE_SETTLE_MS = watchTiming(process.platform).saveSettleMs;
 
 /**
  * A build that rewrites a watched file in its own input triggers the next build, forever. It is

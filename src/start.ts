@@ -9,11 +9,13 @@ import { reloadLog } from "./reload-log.ts";
 import { startServer } from "./server.ts";
 import { logStartup } from "./startup-log.ts";
 import { startWatcher } from "./watchers.ts";
+import { rearmMayLoseOtherEvents, watchTiming } from "./watch/platform.ts";
+import { ROOT_CHECK_MS } from "./watch/watch-tree.ts";
 
 export const PAGE_GATE = {
   /** Longer than the gaps inside one burst of writes (a build, a copy), far shorter than a person's next save. */
-  quietMs: 20,
-  burstQuietMs: 60,
+  quietMs: watchTiming(process.platform).quietMs,
+  burstQuietMs: watchTiming(process.platform).burstQuietMs,
   burstEvents: 20,
   maxQuietWaitMs: 2_000,
   /**
@@ -36,7 +38,12 @@ export async function start(options: Options, watch: typeof startWatcher = start
   const changes = new OutputChanges(PAGE_GATE);
   const server = listen(options, changes);
   const reloads = reloadLog(options.output);
+  // Each watcher's re-arm (reported as a null path) may have cost the other one events on macOS.
+  const otherMayHaveMissed = (other: () => ReturnType<typeof startWatcher> | null) => {
+    if (rearmMayLoseOtherEvents(process.platform)) other()?.recheck(Date.now() - ROOT_CHECK_MS);
+  };
   const output = watch("output", options.output, (path) => {
+    if (path === null) otherMayHaveMissed(() => input);
     changes.record();
     server.publish(RELOAD_TOPIC, RELOAD_MESSAGE);
     reloads.changed(path, server.subscriberCount(RELOAD_TOPIC));
@@ -50,7 +57,9 @@ export async function start(options: Options, watch: typeof startWatcher = start
         onBusy: (idle) => changes.holdFor(idle.then(() => output.flush())),
       })
     : null;
-  const input = options.input ? watchInput(watch, options.input, builder, reloads.edited) : null;
+  const input: ReturnType<typeof startWatcher> | null = options.input
+    ? watchInput(watch, options.input, builder, reloads.edited, () => otherMayHaveMissed(() => output))
+    : null;
   try {
     await Promise.all([output.ready, input?.ready]);
   } catch (error) {
@@ -78,9 +87,10 @@ export async function start(options: Options, watch: typeof startWatcher = start
   };
 }
 
-function watchInput(watch: typeof startWatcher, root: string, builder: BuildRunner | null, edited: (path: string) => void) {
+function watchInput(watch: typeof startWatcher, root: string, builder: BuildRunner | null, edited: (path: string) => void, rearmed: () => void) {
   return watch("input", root, (path) => {
     if (path) edited(path);
+    else rearmed();
     const shown = path ?? "the input directory";
     if (builder) builder.request(shown);
     else log.info(`${shown} changed`);

@@ -10,6 +10,8 @@ export interface Watcher {
   ready: Promise<void>;
   /** Resolves once every change made before the call has been reported, or after FLUSH_LIMIT_MS. */
   flush(): Promise<void>;
+  /** Reports every file modified since `sinceMs` (wall clock), for events that may have been lost. */
+  recheck(sinceMs: number): void;
   stop(): void;
 }
 
@@ -109,6 +111,9 @@ export function startWatcher(
         flushes.set(id, done);
         worker.postMessage({ type: "flush", id } satisfies WatchCommand);
       });
+    },
+    recheck(sinceMs) {
+      worker.postMessage({ type: "recheck", sinceMs } satisfies WatchCommand);
     },
     stop() {
       stopped = true;

@@ -164,9 +164,9 @@ describe("a start-up that fails", () => {
     const failingInput: typeof startWatcher = (kind, root, onChange) => {
       if (kind === "output") {
         const real = startWatcher(kind, root, onChange);
-        return { ready: real.ready, flush: real.flush, stop: () => (stopped.push(kind), real.stop()) };
+        return { ...real, stop: () => (stopped.push(kind), real.stop()) };
       }
-      return { ready: Promise.reject(new Error("the input watcher could not start")), flush: async () => {}, stop: () => stopped.push(kind) };
+      return { ready: Promise.reject(new Error("the input watcher could not start")), flush: async () => {}, recheck: () => {}, stop: () => stopped.push(kind) };
     };
     const options = resolveOptions({ port: "0", input: join(dir, "src"), output: join(dir, "out") });
     const listening = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });

@@ -2,7 +2,11 @@
  * The main thread tells a watcher worker what to watch, then may ask it to flush: to report
  * every change made before the request, then say "flushed" with the same id.
  */
-export type WatchCommand = { type: "watch"; root: string } | { type: "flush"; id: number };
+export type WatchCommand =
+  | { type: "watch"; root: string }
+  | { type: "flush"; id: number }
+  /** Report every file modified since `sinceMs` (wall clock): events may have been lost meanwhile. */
+  | { type: "recheck"; sinceMs: number };
 
 /** Names of the marker files a flush writes and removes at once; never reported as changes. */
 export const FLUSH_MARKER_PREFIX = ".storytime-flush-";

@@ -1,6 +1,7 @@
-import { lstatSync, statSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, lstatSync, realpathSync, statSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 import { watchLinkTargets } from "./links.ts";
+import { isSiblingEvent } from "./platform.ts";
 import { mustRearm, rootState, type RootState } from "./root.ts";
 
 export interface TreeEvents {
@@ -19,7 +20,7 @@ export interface TreeOptions {
  * replaced, swapped (a symlinked root), or unreadable for a while, whatever the platform did or
  * did not report about it.
  */
-const ROOT_CHECK_MS = 1_000;
+export const ROOT_CHECK_MS = 1_000;
 
 /**
  * fs.watch on a directory tree that may not exist yet, and may be deleted and recreated,
@@ -62,7 +63,11 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
     armed = rootState(root);
     if (armed.kind === "dir") {
       try {
-        watcher = watch(root, { recursive: true }, (_event, name) => {
+        // FSEvents reports real paths (/private/var/…) and Bun matches them against the watched
+        // path by prefix: watching through a symlink there would match nothing.
+        const watched = process.platform === "darwin" ? realpathSync(root) : root;
+        watcher = watch(watched, { recursive: true }, (_event, name) => {
+          if (name && isSiblingEvent(process.platform, watched, String(name), existsSync)) return;
           if (name) return onEvent(String(name));
           // The root itself was deleted or moved: re-armed (or awaited) and announced once.
           arm(true);

@@ -1,5 +1,5 @@
-import { unlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { FLUSH_MARKER_PREFIX, type WatchCommand, type WatchReport } from "./messages.ts";
 import { watchTree, type TreeOptions } from "./watch-tree.ts";
 
@@ -13,6 +13,10 @@ export function runWatchWorker(keep: (path: string | null) => boolean, options: 
   const flushes = new Map<string, number>();
   self.onmessage = ({ data }: MessageEvent<WatchCommand>) => {
     if (data.type === "flush") return flush(data.id);
+    if (data.type === "recheck") {
+      for (const path of modifiedSince(root, data.sinceMs)) if (keep(path)) report({ type: "change", path });
+      return;
+    }
     root = data.root;
     watchTree(
       root,
@@ -51,4 +55,31 @@ export function runWatchWorker(keep: (path: string | null) => boolean, options: 
       report({ type: "flushed", id });
     }
   }
+}
+
+/** Files under `root` modified at or after `sinceMs`, relative to it; VCS and dependency folders are skipped. */
+export function modifiedSince(root: string, sinceMs: number): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith(".") && entry.name !== "node_modules") walk(path);
+        continue;
+      }
+      try {
+        if (statSync(path).mtimeMs >= sinceMs) found.push(relative(root, path));
+      } catch {
+        // Gone since the listing.
+      }
+    }
+  };
+  walk(root);
+  return found;
 }
