@@ -19,7 +19,8 @@ describe("bun run demo", () => {
     let text = "";
     const decoder = new TextDecoder();
     const collect = async (stream: ReadableStream<Uint8Array>) => {
-      for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+      const reader = stream.getReader();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
     };
     const streams = Promise.all([collect(proc.stdout), collect(proc.stderr)]);
     try {
