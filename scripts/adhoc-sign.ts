@@ -20,7 +20,13 @@ const CD_HEADER_SIZE = 88;
 const MH_EXECUTE = 2;
 const CS_EXECSEG_MAIN_BINARY = 0x1;
 /** An empty requirement set, as `codesign -s -` writes; slot -2 holds its hash. */
-const EMPTY_REQUIREMENTS = new Uint8Array([0xfa, 0xde, 0x0c, 0x01, 0, 0, 0, 12, 0, 0, 0, 0]);
+const EMPTY_REQUIREMENTS = (() => {
+  const blob = new Uint8Array(12);
+  const view = new DataView(blob.buffer);
+  view.setUint32(0, CSMAGIC_REQUIREMENTS);
+  view.setUint32(4, blob.length);
+  return blob;
+})();
 
 function align(value: number, to: number): number {
   return Math.ceil(value / to) * to;

@@ -24,8 +24,9 @@ async function within<T>(promise: Promise<T>, what: string): Promise<T> {
 
 async function urlFrom(stream: ReadableStream<Uint8Array>, seen: { text: string }): Promise<string> {
   const decoder = new TextDecoder();
-  for await (const chunk of stream) {
-    seen.text += decoder.decode(chunk, { stream: true });
+  const reader = stream.getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    seen.text += decoder.decode(chunk.value, { stream: true });
     const match = seen.text.match(/http:\/\/127\.0\.0\.1:\d+\//);
     if (match) return match[0];
   }
