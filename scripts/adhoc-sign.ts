@@ -1,5 +1,17 @@
 import { basename } from "node:path";
-import { CS_ADHOC, CSMAGIC_CODEDIRECTORY, CSMAGIC_EMBEDDED_SIGNATURE, CSMAGIC_REQUIREMENTS, CSSLOT_CODEDIRECTORY, CSSLOT_REQUIREMENTS, hash, MachOError, parseMachO } from "./macho.ts";
+import {
+  CS_ADHOC,
+  CSMAGIC_CODEDIRECTORY,
+  CSMAGIC_EMBEDDED_SIGNATURE,
+  CSMAGIC_REQUIREMENTS,
+  CSSLOT_CODEDIRECTORY,
+  CSSLOT_REQUIREMENTS,
+  describeReport,
+  hash,
+  MachOError,
+  parseMachO,
+  verifySignature,
+} from "./macho.ts";
 
 /**
  * Replaces a thin Mach-O's embedded signature with an ad-hoc one over the file as it is now:
@@ -114,6 +126,31 @@ export function adhocSign(input: Uint8Array, identifier: string): Uint8Array {
   const blob = superBlob(codeDirectory(out.subarray(0, codeLimit), identifier, text, macho.filetype === MH_EXECUTE));
   out.set(blob, codeLimit);
   return out;
+}
+
+/**
+ * macOS kills a binary whose pages do not match its signature (and arm64 refuses unsigned code).
+ * Checks the file, re-signs it ad hoc in place if its signature is invalid, checks again, and
+ * logs the page-hash counts each time; false if it is still invalid or not a signable Mach-O.
+ */
+export async function ensureSigned(path: string, log: (line: string) => void): Promise<boolean> {
+  const name = basename(path);
+  try {
+    let report = verifySignature(await Bun.file(path).bytes());
+    for (const line of describeReport(report)) log(`${name}: ${line}`);
+    if (!report.valid) {
+      log(`${name}: signature invalid as built; re-signing ad hoc`);
+      await Bun.write(path, adhocSign(await Bun.file(path).bytes(), name));
+      report = verifySignature(await Bun.file(path).bytes());
+      for (const line of describeReport(report)) log(`${name}: ${line}`);
+    }
+    if (!report.valid) log(`${name}: the code signature is still invalid; macOS would refuse to run it`);
+    return report.valid;
+  } catch (error) {
+    if (!(error instanceof MachOError)) throw error;
+    log(`${name}: ${error.message}`);
+    return false;
+  }
 }
 
 if (import.meta.main) {

@@ -1,9 +1,8 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { adhocSign } from "./adhoc-sign.ts";
+import { ensureSigned } from "./adhoc-sign.ts";
 import { compile, describeFailure, megabytes, shown } from "./compile.ts";
-import { describeReport, verifySignature } from "./macho.ts";
 
 /** Bun's target name, and the platform as it appears in the file name users download. */
 const TARGETS = {
@@ -63,29 +62,10 @@ for (const target of targets) {
   }
 }
 
-/**
- * macOS kills a binary whose pages do not match its signature (arm64 refuses unsigned ones too).
- * Bun 1.4.5 gives darwin-arm64 a valid ad-hoc signature but leaves darwin-x64 with its runtime's
- * own, which no longer covers the file; an invalid one is re-signed ad hoc, then every darwin
- * binary must pass the page-hash check or nothing is published.
- */
-async function checkSignature(path: string): Promise<boolean> {
-  const name = basename(path);
-  let report = verifySignature(await Bun.file(path).bytes());
-  for (const line of describeReport(report)) console.log(`${name}: ${line}`);
-  if (!report.valid) {
-    console.log(`${name}: signature invalid as built; re-signing ad hoc`);
-    await Bun.write(path, adhocSign(await Bun.file(path).bytes(), name));
-    report = verifySignature(await Bun.file(path).bytes());
-    for (const line of describeReport(report)) console.log(`${name}: ${line}`);
-  }
-  if (!report.valid) console.error(`release: ${name} has an invalid code signature; macOS would refuse to run it.`);
-  return report.valid;
-}
-
+// Bun 1.4.5 leaves darwin-x64 with a signature that no longer covers the file; see ensureSigned.
 let unsigned = 0;
 for (const path of built) {
-  if (basename(path).includes("-darwin-") && !(await checkSignature(path))) unsigned++;
+  if (basename(path).includes("-darwin-") && !(await ensureSigned(path, console.log))) unsigned++;
 }
 if (unsigned) {
   console.error(`release: ${unsigned} darwin binar${unsigned === 1 ? "y" : "ies"} failed the signature check; SHA256SUMS not written.`);

@@ -1,7 +1,13 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { adhocSign } from "../scripts/adhoc-sign.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { adhocSign, ensureSigned } from "../scripts/adhoc-sign.ts";
 import { CS_ADHOC, CS_RUNTIME, MachOError, verifySignature } from "../scripts/macho.ts";
+import { cleanup, ROOT, tempDir } from "./helpers.ts";
+import { run } from "./process.ts";
+
+afterAll(cleanup);
 
 const TEXT_SIZE = 3 * 4096 + 1234;
 
@@ -106,5 +112,43 @@ describe("Mach-O code signature check", () => {
     new DataView(unsigned.buffer).setUint32(32 + 144, 0x2a, true);
     expect(() => verifySignature(unsigned)).toThrow(/unsigned/);
     expect(() => verifySignature(syntheticMachO().subarray(0, 100))).toThrow(MachOError);
+  });
+});
+
+describe("the release's signature step", () => {
+  test("an invalid signature is re-signed in place and then verifies; the log shows both counts", async () => {
+    const file = join(tempDir(), "storytime-reload-darwin-x64");
+    const broken = adhocSign(syntheticMachO(), "synthetic");
+    broken[20_000 % TEXT_SIZE]! ^= 0xff;
+    writeFileSync(file, broken);
+    const lines: string[] = [];
+    expect(await ensureSigned(file, (line) => lines.push(line))).toBe(true);
+    expect(verifySignature(await Bun.file(file).bytes()).valid).toBe(true);
+    expect(lines.join("\n")).toMatch(/3\/4 page hashes match[\s\S]*re-signing ad hoc[\s\S]*4\/4 page hashes match/);
+  });
+
+  test("a file that is not a signable Mach-O fails the step with one line", async () => {
+    const file = join(tempDir(), "storytime-reload-darwin-arm64");
+    writeFileSync(file, "#!/bin/sh\necho this is a shell script, not a darwin binary\n");
+    const lines: string[] = [];
+    expect(await ensureSigned(file, (line) => lines.push(line))).toBe(false);
+    expect(lines).toEqual([expect.stringContaining("not a 64-bit Mach-O")]);
+  });
+
+  test("scripts/macho.ts exits 1 on an invalid signature and 0 on a valid one, printing the counts", async () => {
+    const dir = tempDir();
+    const good = join(dir, "good");
+    const bad = join(dir, "bad");
+    const signed = adhocSign(syntheticMachO(), "synthetic");
+    writeFileSync(good, signed);
+    signed[100]! ^= 0xff;
+    writeFileSync(bad, signed);
+    const ok = await run(["bun", join(ROOT, "scripts", "macho.ts"), good]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("4/4 page hashes match");
+    const failed = await run(["bun", join(ROOT, "scripts", "macho.ts"), bad]);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain("INVALID");
+    expect(failed.stdout).toContain("3/4 page hashes match (first mismatches: pages 0)");
   });
 });
