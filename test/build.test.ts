@@ -200,32 +200,4 @@ describe("build processes", () => {
       server.proc.kill("SIGKILL");
     }
   });
-
-  test("Ctrl-C during a build ends the build's whole process group", async () => {
-    const p = project(30);
-    const server = await launch(["bun", CLI, "--input", p.input, "--output", p.output, "--build", p.build, "--port", "0"]);
-    try {
-      await p.waitForRuns("start", 1);
-      while (!p.lines("child").length) await Bun.sleep(10);
-      const shell = Number(p.lines("start")[0]!.split(" ")[1]);
-      const sleeper = Number(p.lines("child")[0]!.split(" ")[1]);
-      expect(alive(shell) && alive(sleeper)).toBe(true);
-      server.proc.kill("SIGINT");
-      expect(await server.proc.exited).toBe(130);
-      expect(alive(shell)).toBe(false);
-      expect(alive(sleeper)).toBe(false);
-    } finally {
-      server.proc.kill("SIGKILL");
-    }
-  });
 });
-
-/** A zombie (killed, not yet reaped by whoever inherited it) counts as gone. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
