@@ -17,6 +17,8 @@ export interface Tab {
   loads(): number;
   /** The HTTP status of each main-frame navigation, in order. */
   readonly statuses: number[];
+  /** The same navigations as "+ms status url", to say what happened when a count is off. */
+  readonly navigations: string[];
 }
 
 interface Driver {
@@ -46,12 +48,17 @@ async function chromiumDriver(path: string): Promise<Driver> {
       const page = await browser.newPage();
       let loads = 0;
       const statuses: number[] = [];
+      const navigations: string[] = [];
+      const opened = performance.now();
       page.on("domcontentloaded", () => loads++);
       page.on("response", (response) => {
-        if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) statuses.push(response.status());
+        if (!response.request().isNavigationRequest() || response.frame() !== page.mainFrame()) return;
+        statuses.push(response.status());
+        navigations.push(`+${Math.round(performance.now() - opened)} ms ${response.status()} ${response.url()}`);
       });
       return {
         statuses,
+        navigations,
         loads: () => loads,
         goto: async (url) => void (await page.goto(url)),
         text: (selector) => page.textContent(selector, { timeout: BROWSER_TIMEOUT_MS }),
@@ -70,12 +77,17 @@ async function firefoxDriver(path: string): Promise<Driver> {
       const page = await browser.newPage();
       let loads = 0;
       const statuses: number[] = [];
+      const navigations: string[] = [];
+      const opened = performance.now();
       page.on("domcontentloaded", () => loads++);
       page.on("response", (response) => {
-        if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) statuses.push(response.status());
+        if (!response.request().isNavigationRequest() || response.frame() !== page.mainFrame()) return;
+        statuses.push(response.status());
+        navigations.push(`+${Math.round(performance.now() - opened)} ms ${response.status()} ${response.url()}`);
       });
       return {
         statuses,
+        navigations,
         loads: () => loads,
         goto: async (url) => void (await page.goto(url)),
         text: async (selector) => {

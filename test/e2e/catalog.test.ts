@@ -55,11 +55,15 @@ async function settle(tab: Tab, ms = 700) {
   }
 }
 
+/** What the tab and the server saw, for a failure message. */
+const story = (tab: Tab, mark: number) => [...tab.navigations, ...logged.slice(mark)].join("\n");
+
 /** A later rule of equal weight wins the cascade, so this holds whatever colour the committed CSS has. */
 const editCss = (input: string) => appendFileSync(join(input, "components/button/button.css"), `\n.button--primary { background: ${EDITED}; }\n`);
 
 inEachEngine("the example catalog", (engine) => {
   test("editing a component's CSS rebuilds the catalog and reloads the open page once", async () => {
+    const mark = logged.length;
     const { input, app } = await exampleCatalog();
     const tab = await engine.newTab();
     await tab.goto(app.url + STORY);
@@ -67,17 +71,18 @@ inEachEngine("the example catalog", (engine) => {
     editCss(input);
     expect(await colorBecomes(tab, EDITED)).toBe(true);
     await settle(tab);
-    expect(tab.statuses).toEqual([200, 200]);
+    expect(tab.statuses, story(tab, mark)).toEqual([200, 200]);
   }, 30_000);
 
   test("a slow build that empties the output first still gives one reload onto a complete page", async () => {
+    const mark = logged.length;
     const { input, app } = await exampleCatalog("CATALOG_BUILD_DELAY_MS=400");
     const tab = await engine.newTab();
     await tab.goto(app.url + STORY);
     editCss(input);
     expect(await colorBecomes(tab, EDITED)).toBe(true);
     await settle(tab);
-    expect(tab.statuses).toEqual([200, 200]);
+    expect(tab.statuses, story(tab, mark)).toEqual([200, 200]);
   }, 30_000);
 
   test("a broken build leaves the page as it was", async () => {

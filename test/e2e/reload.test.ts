@@ -1,7 +1,7 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, startApp, tempDir } from "../helpers.ts";
+import { cleanup, logged, startApp, tempDir } from "../helpers.ts";
 import { bodyBecomes, ENGINES, inEachEngine, type Tab } from "./browser.ts";
 
 afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
@@ -10,11 +10,15 @@ afterEach(cleanup);
 const page = (text: string) => `<!doctype html><html><head><title>t</title></head><body><p>${text}</p></body></html>`;
 
 async function catalog() {
+  const mark = logged.length;
   const out = tempDir();
   writeFileSync(join(out, "index.html"), page("first"));
   const app = await startApp({ output: out });
-  return { out, app };
+  return { out, app, mark };
 }
+
+/** What the tab and the server saw, for a failure message. */
+const story = (tab: Tab, mark: number) => [...tab.navigations, ...logged.slice(mark)].join("\n");
 
 /** Waits until no load happened for `ms`; a negative check, never a measure of speed. */
 async function quiet(tab: Tab, ms = 600) {
@@ -28,18 +32,18 @@ async function quiet(tab: Tab, ms = 600) {
 
 inEachEngine("reloading a real browser", (engine) => {
   test("an edited page reloads once and shows the new content", async () => {
-    const { out, app } = await catalog();
+    const { out, app, mark } = await catalog();
     const tab = await engine.newTab();
     await tab.goto(app.url);
     expect(await tab.text("p")).toBe("first");
     writeFileSync(join(out, "index.html"), page("second"));
     expect(await bodyBecomes(tab, "second")).toBe(true);
     await quiet(tab);
-    expect(tab.loads()).toBe(2);
+    expect(tab.loads(), story(tab, mark)).toBe(2);
   }, 20_000);
 
   test("500 files written at once cause exactly one reload", async () => {
-    const { out, app } = await catalog();
+    const { out, app, mark } = await catalog();
     const tab = await engine.newTab();
     await tab.goto(app.url);
     mkdirSync(join(out, "static"));
@@ -47,7 +51,7 @@ inEachEngine("reloading a real browser", (engine) => {
     writeFileSync(join(out, "index.html"), page("after the burst"));
     expect(await bodyBecomes(tab, "after the burst")).toBe(true);
     await quiet(tab);
-    expect(tab.loads()).toBe(2);
+    expect(tab.loads(), story(tab, mark)).toBe(2);
   }, 20_000);
 
   test("a second write 0-400 ms after a first always ends on the second content (40 trials)", async () => {
