@@ -11,7 +11,7 @@ import type { Browser } from "playwright-core";
 import { launchBrowser } from "./lib/browser.ts";
 import { killAll } from "./lib/procs.ts";
 import { chart, machineLines, markdown, type BenchResults } from "./lib/report.ts";
-import * as scenario from "./lib/scenarios.ts";
+import * as scenario from "./lib/scenarios/index.ts";
 import { BENCH, ROOT, contenders } from "./lib/servers.ts";
 
 const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";

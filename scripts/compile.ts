@@ -18,7 +18,7 @@ function entrypoints(): string[] {
 /**
  * Builds one standalone executable and returns its path (Bun adds `.exe` for Windows).
  *
- * Bytecode halves `--version` start-up (about 25 ms to 13 ms, median of 20 runs) and needs
+ * Bytecode cuts start-up (bench/README.md has the numbers) and needs
  * ESM: with the default CJS, `import.meta` is a syntax error and the binary does not start.
  * The user's bunfig.toml and .env belong to their project, not to this tool, so the binary
  * does not load them from the directory it runs in.

@@ -4,8 +4,8 @@ import { CLIENT_PATH, SOCKET_PATH } from "./protocol.ts";
 /**
  * Only folds the events of one save that arrive together. Bursts need no longer wait: the
  * client closes its socket as it reloads, and the server holds the HTML until the output has
- * been quiet, so a page reloaded mid-burst is served after it. At 8 ms this wait was most of
- * the time from save to navigation start (10 ms against Bun's 4 ms in bench/).
+ * been quiet, so a page reloaded mid-burst is served after it. Any longer and this wait is most
+ * of the time from save to navigation start (bench/README.md has the history).
  */
 export const CLIENT_DEBOUNCE_MS = 2;
 

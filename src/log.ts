@@ -2,8 +2,8 @@ import { createConsola, type ConsolaReporter, type LogObject } from "consola/cor
 
 /*
  * consola's core with a reporter of our own: the full entry point brings a fancy reporter
- * and its dependencies that cost about 13 MB of memory and 18 ms of start-up, a fifth of
- * the whole server. Lines look like "[storytime] ✔ Built in 20 ms".
+ * whose dependencies weigh on memory and start-up (bench/README.md has the numbers).
+ * Lines look like "[storytime] ✔ Built in 20 ms".
  */
 const SYMBOLS: Record<string, string> = { info: "ℹ", start: "◐", success: "✔", ready: "✔", warn: "⚠", error: "✖", fatal: "✖" };
 const COLORS: Record<string, number> = { info: 36, start: 35, success: 32, ready: 32, warn: 33, error: 31, fatal: 31 };

@@ -159,11 +159,11 @@ describe("rebuild on input change", () => {
 
   test("without --build, input changes are only logged", async () => {
     const p = project();
-    await startApp({ input: p.input, output: p.output });
     const mark = logged.length;
+    await startApp({ input: p.input, output: p.output });
+    await waitForLog(/changes are only logged, as no --build was given/, 1_000, mark);
     writeFileSync(join(p.input, "story.py"), "edited");
     await waitForLog(/story\.py changed/, 5_000, mark);
-    expect(p.lines("start")).toHaveLength(0);
   });
 
   test("without an input directory only the output is watched, with one notice", async () => {
@@ -203,32 +203,4 @@ describe("build processes", () => {
       server.proc.kill("SIGKILL");
     }
   });
-
-  test("Ctrl-C during a build ends the build's whole process group", async () => {
-    const p = project(30);
-    const server = await launch(["bun", CLI, "--input", p.input, "--output", p.output, "--build", p.build, "--port", "0"]);
-    try {
-      await p.waitForRuns("start", 1);
-      while (!p.lines("child").length) await Bun.sleep(10);
-      const shell = Number(p.lines("start")[0]!.split(" ")[1]);
-      const sleeper = Number(p.lines("child")[0]!.split(" ")[1]);
-      expect(alive(shell) && alive(sleeper)).toBe(true);
-      server.proc.kill("SIGINT");
-      expect(await server.proc.exited).toBe(130);
-      expect(alive(shell)).toBe(false);
-      expect(alive(sleeper)).toBe(false);
-    } finally {
-      server.proc.kill("SIGKILL");
-    }
-  });
 });
-
-/** A zombie (killed, not yet reaped by whoever inherited it) counts as gone. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}

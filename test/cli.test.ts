@@ -111,13 +111,4 @@ describe("command line", () => {
       server.proc.kill("SIGKILL");
     }
   });
-
-  test.each([
-    ["SIGTERM", 143],
-    ["SIGHUP", 129],
-  ] as const)("%s exits with %i", async (signal, code) => {
-    const server = await launch(["bun", CLI, "--output", tempDir(), "--port", "0"]);
-    server.proc.kill(signal);
-    expect(await server.proc.exited).toBe(code);
-  });
 });

@@ -1,3 +1,4 @@
+import { test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -95,4 +96,13 @@ export class TestSocket {
 
 export function url(app: App, path: string): string {
   return `http://127.0.0.1:${app.port}${path}`;
+}
+
+/** `test`, or, when `reason` is set, `test.skip` with the reason printed and in the test's name. */
+export function testUnless(reason: string | null): typeof test {
+  if (!reason) return test;
+  return ((name: string, ...rest: Parameters<typeof test.skip> extends [unknown, ...infer R] ? R : never) => {
+    console.warn(`skip: ${name}: ${reason}`);
+    return test.skip(`${name} (skipped: ${reason})`, ...rest);
+  }) as typeof test;
 }

@@ -116,11 +116,6 @@ describe("static serving", () => {
     expect((await fetch(url(app, "/__storytime/ws"))).status).toBe(426);
   });
 
-  test("malformed percent-encoding is a 400", async () => {
-    const { app } = await catalog();
-    expect((await fetch(url(app, "/static/%E0%A4%A.css"))).status).toBe(400);
-  });
-
   test("before the output directory exists every page is a 404", async () => {
     const app = await startApp({ output: join(tempDir(), "not-yet") });
     const response = await fetch(url(app, "/"));

@@ -1,4 +1,5 @@
 import type { Subprocess } from "bun";
+import { readFileSync } from "node:fs";
 import { ROOT } from "./helpers.ts";
 
 export const CLI = `${ROOT}/src/cli.ts`;
@@ -116,4 +117,46 @@ export async function rawRequest(port: number, target: string, headers: Record<s
     headers: Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()])),
     body: rest.join("\r\n\r\n"),
   };
+}
+
+/**
+ * Whether a process still runs. `process.kill(pid, 0)` works everywhere, but also succeeds for a
+ * zombie (killed, not yet reaped: container init processes often never reap), so on Linux a
+ * zombie's state letter decides.
+ */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  if (process.platform !== "linux") return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat[stat.lastIndexOf(")") + 2] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a command as the unprivileged `nobody`, so permissions and per-user limits apply. */
+export const asNobody = (args: string[]) => ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ...args];
+
+/** Why the CLI cannot be re-run as `nobody` here, or null when it can. */
+export function nobodySkipReason(): string | null {
+  if (process.platform !== "linux") return "switching to nobody uses Linux's setpriv";
+  if (process.getuid?.() !== 0) return "only root can run a command as nobody";
+  const probe = Bun.spawnSync(asNobody([process.execPath, CLI, "--version"]), { cwd: "/", stdout: "ignore", stderr: "ignore" });
+  if (probe.exitCode !== 0) return `nobody cannot read this checkout (${ROOT}; a parent directory is private)`;
+  return null;
+}
+
+/** True once `pid` has ended, false if it still runs after `ms` (a signalled process takes a moment to die). */
+export async function ends(pid: number, ms = 2_000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (alive(pid)) {
+    if (Date.now() > until) return false;
+    await Bun.sleep(10);
+  }
+  return true;
 }

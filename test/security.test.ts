@@ -1,13 +1,14 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { resolveOptions } from "../src/options.ts";
-import { cleanup, logged, startApp, tempDir, url, waitForLog } from "./helpers.ts";
+import { networkInterfaces } from "node:os";
+import { cleanup, logged, startApp, tempDir, testUnless, url, waitForLog } from "./helpers.ts";
 import { rawRequest } from "./process.ts";
 
 afterEach(cleanup);
 
 const SECRET = "TOP-SECRET-MARKER";
+const LAN_ADDRESS = Object.values(networkInterfaces()).flat().find((entry) => entry && !entry.internal && entry.family === "IPv4")?.address;
 
 /** An output dir with secrets beside it, in a sibling with the same prefix, and behind dotfiles. */
 async function exposedCatalog() {
@@ -58,6 +59,9 @@ describe("path containment", () => {
     "/.git/config",
     "/%2egit/config",
     "/static/../.env",
+    "/%2eenv",
+    "/./.env",
+    "/%2e%2e%2fsecret.txt",
   ])("%s leaks nothing", async (target) => {
     const { app } = await exposedCatalog();
     const response = await rawRequest(app.port, target);
@@ -69,8 +73,9 @@ describe("path containment", () => {
 
   test("malformed percent-encoding is a 400, and the server keeps answering", async () => {
     const { app } = await exposedCatalog();
-    expect((await rawRequest(app.port, "/%E0%A4%A")).status).toBe(400);
-    expect((await rawRequest(app.port, "/%")).status).toBe(400);
+    for (const target of ["/%E0%A4%A", "/%", "/%zz", "/static/%E0%A4%A.css"]) {
+      expect([target, (await rawRequest(app.port, target)).status]).toEqual([target, 400]);
+    }
     expect((await rawRequest(app.port, "/")).status).toBe(200);
   });
 
@@ -165,8 +170,10 @@ describe("cross-origin reads", () => {
 });
 
 describe("network exposure", () => {
-  test("binds 127.0.0.1 by default", () => {
-    expect(resolveOptions({}).host).toBe("127.0.0.1");
+  testUnless(LAN_ADDRESS ? null : "this machine has no non-loopback IPv4 address to try")("by default it cannot be reached on this machine's other addresses", async () => {
+    const app = await startApp({ output: tempDir() });
+    expect(app.url).toStartWith("http://127.0.0.1:");
+    expect(await fetch(`http://${LAN_ADDRESS}:${app.port}/`).then(() => "reached", () => "refused")).toBe("refused");
   });
 
   test("a non-loopback --host works and warns that the catalog is on the network", async () => {

@@ -2,9 +2,22 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RELOAD_MESSAGE } from "../src/protocol.ts";
-import { TestSocket, cleanup, startApp, tempDir, url } from "./helpers.ts";
+import { TestSocket, cleanup, logged, startApp, tempDir, url, waitForLog } from "./helpers.ts";
 
 afterEach(cleanup);
+
+/**
+ * Proves the watcher sees a write made after everything before it was reported: waits until the
+ * earlier events are over, writes a file of a new name, and waits for the log line that names it
+ * first, which a late event of an earlier write cannot produce.
+ */
+async function nextWriteSeen(client: TestSocket, file: string) {
+  while (!(await client.staysQuiet(200)));
+  const mark = logged.length;
+  writeFileSync(file, "next");
+  const name = file.split("/").slice(-1)[0]!.replace(/\./g, "\\.");
+  await waitForLog(new RegExp(`${name} changed`), 5_000, mark);
+}
 
 async function served() {
   const out = tempDir();
@@ -35,12 +48,8 @@ describe("reload broadcast", () => {
     const client = await TestSocket.open(app);
     mkdirSync(join(out, "section/button"), { recursive: true });
     writeFileSync(join(out, "section/button/index.html"), "new");
-    const seen = await client.waitFor(1);
-    await Bun.sleep(50);
-    const settled = client.messages.length;
-    writeFileSync(join(out, "section/button/index.html"), "newer");
-    await client.waitFor(settled + 1);
-    expect(seen).toBeGreaterThan(0);
+    await client.waitFor(1);
+    await nextWriteSeen(client, join(out, "section/button/next.html"));
   });
 
   test("the output dir deleted and recreated keeps reloading, again after a second write", async () => {
@@ -51,10 +60,7 @@ describe("reload broadcast", () => {
     mkdirSync(out);
     writeFileSync(join(out, "index.html"), "back");
     await client.waitFor(2);
-    await Bun.sleep(50);
-    const before = client.messages.length;
-    writeFileSync(join(out, "index.html"), "again");
-    await client.waitFor(before + 1);
+    await nextWriteSeen(client, join(out, "next.html"));
   });
 
   test("a clean build that deletes and recreates the output dir in one go is followed", async () => {
@@ -64,10 +70,7 @@ describe("reload broadcast", () => {
     mkdirSync(out);
     writeFileSync(join(out, "index.html"), "rebuilt");
     await client.waitFor(1);
-    await Bun.sleep(50);
-    const before = client.messages.length;
-    writeFileSync(join(out, "index.html"), "edited");
-    await client.waitFor(before + 1);
+    await nextWriteSeen(client, join(out, "next.html"));
   });
 
   test("deleting the output dir's parent (rm -rf build) and recreating both keeps reloading", async () => {
@@ -81,9 +84,7 @@ describe("reload broadcast", () => {
       await Bun.sleep(100);
       mkdirSync(out, { recursive: true });
       await Bun.sleep(100);
-      const before = client.messages.length;
-      writeFileSync(join(out, "index.html"), `cycle ${cycle}`);
-      await client.waitFor(before + 1);
+      await nextWriteSeen(client, join(out, `cycle-${cycle}.html`));
     }
   });
 
@@ -91,14 +92,11 @@ describe("reload broadcast", () => {
     const parent = tempDir();
     const out = join(parent, "later/catalog");
     const app = await startApp({ output: out });
-    expect((await fetch(url(app, "/"))).status).toBe(404);
     const client = await TestSocket.open(app);
     mkdirSync(out, { recursive: true });
     await client.waitFor(1);
-    await Bun.sleep(50);
-    const before = client.messages.length;
+    await nextWriteSeen(client, join(out, "index.html"));
     writeFileSync(join(out, "index.html"), "<p>arrived</p>");
-    await client.waitFor(before + 1);
     expect(await (await fetch(url(app, "/"))).text()).toContain("arrived");
   });
 
@@ -107,6 +105,7 @@ describe("reload broadcast", () => {
     const clients = await Promise.all(Array.from({ length: 5 }, () => TestSocket.open(app)));
     writeFileSync(join(out, "style.css"), "p{}");
     await Promise.all(clients.map((client) => client.waitFor(1)));
+    expect(clients.map((client) => client.messages[0])).toEqual(Array(5).fill(RELOAD_MESSAGE));
   });
 });
 

@@ -9,7 +9,7 @@ import type {
   RecreateResult,
   SaveResult,
   StartupResult,
-} from "./scenarios.ts";
+} from "./scenarios/index.ts";
 import type { ContenderName } from "./servers.ts";
 import { median, percentile } from "./stats.ts";
 

@@ -1,51 +1,42 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { afterAll, afterEach, expect, test } from "bun:test";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
 import { ROOT, cleanup, logged, startApp, tempDir, waitForLog } from "../helpers.ts";
-import { launchBrowser } from "./browser.ts";
+import { ENGINES, inEachEngine, type Tab } from "./browser.ts";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(() => browser?.close());
+afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
 afterEach(cleanup);
 
 const STORY = "section/components/button/story-0/";
+const EDITED = "rgb(200, 30, 30)";
 
-/** The bundled example catalog, copied so the test can edit its sources. */
+/**
+ * The example catalog as committed, never the working tree: README invites users to edit
+ * examples/catalog, and the suite must still pass after they do.
+ */
 async function exampleCatalog(buildEnv = "") {
   const dir = tempDir();
-  const input = join(dir, "src/storytime");
-  cpSync(join(ROOT, "examples/catalog/src/storytime"), input, { recursive: true });
+  const archive = Bun.spawnSync(["git", "archive", "--format=tar", "HEAD", "examples/catalog"], { cwd: ROOT });
+  if (archive.exitCode !== 0) throw new Error(`git archive of examples/catalog failed: ${archive.stderr.toString().trim()}`);
+  const untar = Bun.spawnSync(["tar", "-x", "-C", dir], { stdin: archive.stdout });
+  if (untar.exitCode !== 0) throw new Error(`tar failed: ${untar.stderr.toString().trim()}`);
+  const example = join(dir, "examples/catalog");
+  const input = join(example, "src/storytime");
   const app = await startApp({
     input,
-    output: join(dir, "build/catalog"),
-    build: `${buildEnv} bun ${join(ROOT, "examples/catalog/build.ts")}`.trim(),
+    output: join(example, "build"),
+    build: `${buildEnv} bun ${join(example, "build.ts")}`.trim(),
   });
   return { input, app };
 }
 
-/** Counts the page's navigations and the status each one got. */
-async function watchedTab(url: string) {
-  const page = await browser.newPage();
-  const statuses: number[] = [];
-  page.on("response", (response) => {
-    if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) statuses.push(response.status());
-  });
-  await page.goto(url);
-  return { page, statuses };
-}
+const buttonColor = (tab: Tab) => tab.evaluate(() => getComputedStyle(document.querySelector(".button")!).backgroundColor);
 
-const buttonColor = (page: Page) =>
-  page.evaluate(() => getComputedStyle(document.querySelector(".button")!).backgroundColor);
-
-async function colorBecomes(page: Page, expected: string, ms = 10_000) {
+async function colorBecomes(tab: Tab, expected: string, ms = 10_000) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     try {
-      if ((await buttonColor(page)) === expected) return true;
+      if ((await buttonColor(tab)) === expected) return true;
     } catch {
       // Mid-navigation.
     }
@@ -55,48 +46,54 @@ async function colorBecomes(page: Page, expected: string, ms = 10_000) {
 }
 
 /** Waits until no navigation happened for `ms`: a check that something did not happen. */
-async function settle(statuses: number[], ms = 700) {
-  let seen = statuses.length;
+async function settle(tab: Tab, ms = 700) {
+  let seen = tab.statuses.length;
   for (;;) {
     await Bun.sleep(ms);
-    if (statuses.length === seen) return;
-    seen = statuses.length;
+    if (tab.statuses.length === seen) return;
+    seen = tab.statuses.length;
   }
 }
 
-function editCss(input: string) {
-  const file = join(input, "components/button/button.css");
-  writeFileSync(file, readFileSync(file, "utf8").replace(".button--primary { background: #3451b2;", ".button--primary { background: rgb(200, 30, 30);"));
-}
+/** What the tab and the server saw, for a failure message. */
+const story = (tab: Tab, mark: number) => [...tab.navigations, ...logged.slice(mark)].join("\n");
 
-describe("the example catalog in a real browser", () => {
+/** A later rule of equal weight wins the cascade, so this holds whatever colour the committed CSS has. */
+const editCss = (input: string) => appendFileSync(join(input, "components/button/button.css"), `\n.button--primary { background: ${EDITED}; }\n`);
+
+inEachEngine("the example catalog", (engine) => {
   test("editing a component's CSS rebuilds the catalog and reloads the open page once", async () => {
+    const mark = logged.length;
     const { input, app } = await exampleCatalog();
-    const { page, statuses } = await watchedTab(app.url + STORY);
-    expect(await buttonColor(page)).toBe("rgb(52, 81, 178)");
+    const tab = await engine.newTab();
+    await tab.goto(app.url + STORY);
+    expect(await buttonColor(tab)).not.toBe(EDITED);
     editCss(input);
-    expect(await colorBecomes(page, "rgb(200, 30, 30)")).toBe(true);
-    await settle(statuses);
-    expect(statuses).toEqual([200, 200]);
-  });
+    expect(await colorBecomes(tab, EDITED)).toBe(true);
+    await settle(tab);
+    expect(tab.statuses, story(tab, mark)).toEqual([200, 200]);
+  }, 30_000);
 
   test("a slow build that empties the output first still gives one reload onto a complete page", async () => {
+    const mark = logged.length;
     const { input, app } = await exampleCatalog("CATALOG_BUILD_DELAY_MS=400");
-    const { page, statuses } = await watchedTab(app.url + STORY);
+    const tab = await engine.newTab();
+    await tab.goto(app.url + STORY);
     editCss(input);
-    expect(await colorBecomes(page, "rgb(200, 30, 30)")).toBe(true);
-    await settle(statuses);
-    expect(statuses).toEqual([200, 200]);
-  });
+    expect(await colorBecomes(tab, EDITED)).toBe(true);
+    await settle(tab);
+    expect(tab.statuses, story(tab, mark)).toEqual([200, 200]);
+  }, 30_000);
 
   test("a broken build leaves the page as it was", async () => {
     const { input, app } = await exampleCatalog();
-    const { page, statuses } = await watchedTab(app.url + STORY);
+    const tab = await engine.newTab();
+    await tab.goto(app.url + STORY);
     const mark = logged.length;
     writeFileSync(join(input, "components/button/stories.py"), "def this_subject(:\n");
     await waitForLog(/Build failed with exit code 1/, 10_000, mark);
-    await settle(statuses);
-    expect(statuses).toEqual([200]);
-    expect(await page.textContent("h1")).toBe("Button: Primary");
-  });
+    await settle(tab);
+    expect(tab.statuses).toEqual([200]);
+    expect(await tab.text("h1")).toBe("Button: Primary");
+  }, 30_000);
 });

@@ -1,61 +1,63 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
-import { cleanup, startApp, tempDir } from "../helpers.ts";
-import { bodyBecomes, launchBrowser, openCounted } from "./browser.ts";
+import { cleanup, logged, startApp, tempDir } from "../helpers.ts";
+import { bodyBecomes, ENGINES, inEachEngine, type Tab } from "./browser.ts";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(() => browser?.close());
+afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
 afterEach(cleanup);
 
 const page = (text: string) => `<!doctype html><html><head><title>t</title></head><body><p>${text}</p></body></html>`;
 
 async function catalog() {
+  const mark = logged.length;
   const out = tempDir();
   writeFileSync(join(out, "index.html"), page("first"));
   const app = await startApp({ output: out });
-  return { out, app };
+  return { out, app, mark };
 }
 
+/** What the tab and the server saw, for a failure message. */
+const story = (tab: Tab, mark: number) => [...tab.navigations, ...logged.slice(mark)].join("\n");
+
 /** Waits until no load happened for `ms`; a negative check, never a measure of speed. */
-async function quiet(loads: () => number, ms = 600) {
-  let seen = loads();
+async function quiet(tab: Tab, ms = 600) {
+  let seen = tab.loads();
   for (;;) {
     await Bun.sleep(ms);
-    if (loads() === seen) return;
-    seen = loads();
+    if (tab.loads() === seen) return;
+    seen = tab.loads();
   }
 }
 
-describe("in a real browser", () => {
-  test("an edited page reloads and shows the new content", async () => {
-    const { out, app } = await catalog();
-    const { page: tab, loads } = await openCounted(browser, app.url);
-    expect(await tab.textContent("p")).toBe("first");
+inEachEngine("reloading a real browser", (engine) => {
+  test("an edited page reloads once and shows the new content", async () => {
+    const { out, app, mark } = await catalog();
+    const tab = await engine.newTab();
+    await tab.goto(app.url);
+    expect(await tab.text("p")).toBe("first");
     writeFileSync(join(out, "index.html"), page("second"));
     expect(await bodyBecomes(tab, "second")).toBe(true);
-    await quiet(loads);
-    expect(loads()).toBe(2);
-  });
+    await quiet(tab);
+    expect(tab.loads(), story(tab, mark)).toBe(2);
+  }, 20_000);
 
   test("500 files written at once cause exactly one reload", async () => {
-    const { out, app } = await catalog();
-    const { page: tab, loads } = await openCounted(browser, app.url);
+    const { out, app, mark } = await catalog();
+    const tab = await engine.newTab();
+    await tab.goto(app.url);
     mkdirSync(join(out, "static"));
     for (let i = 0; i < 499; i++) writeFileSync(join(out, "static", `file-${i}.css`), `.c${i}{}`);
     writeFileSync(join(out, "index.html"), page("after the burst"));
     expect(await bodyBecomes(tab, "after the burst")).toBe(true);
-    await quiet(loads);
-    expect(loads()).toBe(2);
-  });
+    await quiet(tab);
+    expect(tab.loads(), story(tab, mark)).toBe(2);
+  }, 20_000);
 
   test("a second write 0-400 ms after a first always ends on the second content (40 trials)", async () => {
     const { out, app } = await catalog();
-    const { page: tab } = await openCounted(browser, app.url);
+    const tab = await engine.newTab();
+    await tab.goto(app.url);
     const lost: number[] = [];
     for (let trial = 0; trial < 40; trial++) {
       const gap = trial * 10;
@@ -69,22 +71,23 @@ describe("in a real browser", () => {
 
   test("after the output dir is deleted and recreated the page still follows edits", async () => {
     const { out, app } = await catalog();
-    const { page: tab } = await openCounted(browser, app.url);
+    const tab = await engine.newTab();
+    await tab.goto(app.url);
     rmSync(out, { recursive: true });
     mkdirSync(out);
     writeFileSync(join(out, "index.html"), page("rebuilt"));
     expect(await bodyBecomes(tab, "rebuilt")).toBe(true);
     writeFileSync(join(out, "index.html"), page("edited after rebuild"));
     expect(await bodyBecomes(tab, "edited after rebuild")).toBe(true);
-  });
+  }, 20_000);
 
   test("a 404 tab turns into the page once it is written", async () => {
     const { out, app } = await catalog();
-    const tab = await browser.newPage();
+    const tab = await engine.newTab();
     await tab.goto(`${app.url}later/`);
-    expect(await tab.textContent("h1")).toBe("Not found");
+    expect(await tab.text("h1")).toBe("Not found");
     mkdirSync(join(out, "later"));
     writeFileSync(join(out, "later/index.html"), page("here now"));
     expect(await bodyBecomes(tab, "here now")).toBe(true);
-  });
+  }, 20_000);
 });
