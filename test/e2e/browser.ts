@@ -38,11 +38,10 @@ export interface Engine {
 
 const BROWSER_TIMEOUT_MS = 5_000;
 
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"];
+
 async function chromiumDriver(path: string): Promise<Driver> {
-  const browser: PlaywrightBrowser = await chromium.launch({
-    executablePath: path,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  const browser: PlaywrightBrowser = await chromium.launch({ executablePath: path, args: CHROMIUM_ARGS });
   return {
     async newTab() {
       const page = await browser.newPage();
@@ -127,6 +126,16 @@ export const ENGINES: Engine[] = [
   engine("Chromium", process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", "install it (sudo apt-get install chromium) or set CHROMIUM_PATH", chromiumDriver),
   engine("Firefox", process.env.FIREFOX_PATH ?? "/usr/bin/firefox-esr", "install it (sudo apt-get install firefox-esr) or set FIREFOX_PATH", firefoxDriver),
 ];
+
+/**
+ * Chromium alone, through Playwright's own API, for the few checks that need more than a Tab
+ * (network events of every request, fresh contexts).
+ */
+export async function launchChromium(): Promise<PlaywrightBrowser> {
+  const chromiumEngine = ENGINES[0]!;
+  if (chromiumEngine.missing) throw new Error(chromiumEngine.missing);
+  return chromium.launch({ executablePath: chromiumEngine.path, args: CHROMIUM_ARGS });
+}
 
 /** Declares `body` once per engine; an engine that is not installed is skipped with its reason in the name. */
 export function inEachEngine(title: string, body: (engine: Engine) => void): void {

@@ -1,15 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
 import { cleanup, startApp, tempDir } from "../helpers.ts";
-import { bodyBecomes, launchBrowser } from "./browser.ts";
+import { bodyBecomes, ENGINES, inEachEngine } from "./browser.ts";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(() => browser?.close());
+afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
 afterEach(cleanup);
 
 /** windows-1252 for the few characters used here: Latin-1 plus the euro sign at 0x80. */
@@ -40,17 +35,16 @@ const CASES: Array<[string, (text: string) => Uint8Array, string]> = [
   ["UTF-16 big-endian with a byte order mark", (t) => utf16(page("", t), true), "café naïve € ✓"],
 ];
 
-describe("pages in their own encoding, in a real browser", () => {
+inEachEngine("pages in their own encoding", (engine) => {
   test.each(CASES)("%s shows its text and reloads on a change", async (_name, encode, text) => {
     const out = tempDir();
     const file = join(out, "index.html");
     writeFileSync(file, encode(text));
     const app = await startApp({ output: out });
-    const tab = await browser.newPage();
+    const tab = await engine.newTab();
     await tab.goto(app.url);
-    expect(await tab.textContent("p")).toBe(text);
+    expect(await tab.text("p")).toBe(text);
     writeFileSync(file, encode(`${text} (edited)`));
     expect(await bodyBecomes(tab, `${text} (edited)`)).toBe(true);
-    await tab.close();
   });
 });

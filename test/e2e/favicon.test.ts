@@ -3,11 +3,11 @@ import { cpSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { ROOT, cleanup, startApp, tempDir, waitForLog } from "../helpers.ts";
-import { launchBrowser } from "./browser.ts";
+import { launchChromium } from "./browser.ts";
 
 let browser: Browser;
 beforeAll(async () => {
-  browser = await launchBrowser();
+  browser = await launchChromium();
 });
 afterAll(() => browser?.close());
 afterEach(cleanup);
