@@ -130,7 +130,8 @@ describe("the npm package", () => {
     for (const path of paths) expect(path).toMatch(/^(src\/|client\/|package\.json$|README\.md$|LICENSE$)/);
     expect(paths).toContain("LICENSE");
     expect(paths).toContain("src/cli.ts");
-    expect(packed.size).toBeLessThan(50_000);
+    // Sources and README only (~51 kB unpacked today); a stray fixture or build output would blow it.
+    expect(packed.size).toBeLessThan(80_000);
     const bin = readFileSync(join(project, "node_modules", "storytime-reload", pkg.bin["storytime-reload"]), "utf8");
     expect(bin.split("\n")[0]).toBe("#!/usr/bin/env bun");
   });

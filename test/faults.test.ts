@@ -48,7 +48,7 @@ describe("watchers", () => {
     const watcher = startWatcher("output", dir, () => {}, () => new Worker(fixture("enospc.worker.ts")));
     try {
       await watcher.ready;
-      const line = await waitForLog(/system limit on file watches/, 5_000, mark);
+      const line = await waitForLog(/system limit on inotify watches/, 5_000, mark);
       expect(line).toContain("sudo sysctl fs.inotify.max_user_watches=524288");
       expect(logged.slice(mark).some((entry) => entry.includes("restarting"))).toBe(false);
     } finally {

@@ -1,5 +1,6 @@
-import { existsSync, lstatSync, realpathSync, statSync, watch, type FSWatcher } from "node:fs";
-import { basename, dirname } from "node:path";
+import { existsSync, lstatSync, realpathSync, statSync, unlinkSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { FLUSH_MARKER_PREFIX } from "./messages.ts";
 import { watchLinkTargets } from "./links.ts";
 import { isSiblingEvent } from "./platform.ts";
 import { mustRearm, rootState, type RootState } from "./root.ts";
@@ -13,7 +14,17 @@ export interface TreeEvents {
 export interface TreeOptions {
   /** Also watch what symlinks inside the tree point at (the input: sources linked in from elsewhere). */
   followLinks?: boolean;
+  /** After each re-arm, write a marker file and arm again if its event never comes (the output only: it is ours to write in). */
+  probeRearms?: boolean;
 }
+
+/**
+ * A watch opened on a path just deleted and recreated can come up dead (Bun keeps one native
+ * watcher per path and may hand back the old one), and the root check cannot tell: the path is
+ * the new directory. A marker written into it must be reported within this long, or it is armed again.
+ */
+const PROBE_MS = 300;
+const PROBE_RETRIES = 5;
 
 /**
  * One stat of the root a second: the check that re-arms the watch when the root was deleted,
@@ -36,8 +47,13 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
   let closed = false;
   /** One message per outage: an unreadable root is retried every second, silently. */
   let errorShown = false;
+  let probe: { name: string; timer: ReturnType<typeof setTimeout> } | undefined;
+  let probes = 0;
+  let probeRetries = 0;
 
   function disarm() {
+    clearTimeout(probe?.timer);
+    probe = undefined;
     watcher?.close();
     around?.watcher.close();
     links?.close();
@@ -51,6 +67,12 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
   }
 
   function onEvent(name: string) {
+    if (probe?.name === name) {
+      clearTimeout(probe.timer);
+      probe = undefined;
+      probeRetries = 0;
+      return;
+    }
     events.change(name);
     links?.changed(name);
   }
@@ -75,6 +97,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
         watcher.on("error", onWatcherError);
         watchSwaps();
         if (options.followLinks) links = watchLinkTargets(root, onEvent);
+        if (announce && options.probeRearms) probeWatch();
         errorShown = false;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
@@ -88,6 +111,23 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
     if (armed.kind !== "dir") awaitRoot();
     // Announced after the watch is in place: anything written before that is covered by this change.
     if (announce) events.change(null);
+  }
+
+  function probeWatch() {
+    const name = `${FLUSH_MARKER_PREFIX}probe-${process.pid}-${++probes}`;
+    try {
+      writeFileSync(join(root, name), "");
+      unlinkSync(join(root, name));
+    } catch {
+      return;
+    }
+    probe = {
+      name,
+      timer: setTimeout(() => {
+        probe = undefined;
+        if (probeRetries++ < PROBE_RETRIES) arm(true);
+      }, PROBE_MS),
+    };
   }
 
   function onWatcherError(error: NodeJS.ErrnoException) {
@@ -128,13 +168,12 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
     if (around?.dir === ancestor) return;
     around?.watcher.close();
     around = undefined;
-    watchAround(ancestor, () => {
-      checkRoot();
-      // A step towards the root appeared: watch from there.
-      if (armed.kind !== "dir" && around && nearestDirectory(dirname(root)) !== around.dir) awaitRoot();
-    });
+    watchAround(ancestor, checkRoot);
+    // The root, or the next step towards it, may have appeared before this watch began.
+    checkRoot();
   }
 
+  /** Arms the root if it must be; while it is missing, moves the ancestor watch down to the nearest step that exists. */
   function checkRoot() {
     if (closed) return;
     if (mustRearm(armed, rootState(root))) return arm(true);
