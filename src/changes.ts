@@ -27,8 +27,15 @@ export class OutputChanges {
   private buildEndedAt = Number.NEGATIVE_INFINITY;
   private build: Promise<void> | null = null;
   private nextChangeWaiters: Array<() => void> = [];
+  /** Resolves once the output watcher has reported every change made before the call. */
+  private confirm: (() => Promise<void>) | null = null;
 
   constructor(readonly limits: GateLimits) {}
+
+  /** The output watcher, once it exists, confirms that quiet output really is quiet. */
+  confirmWith(confirm: () => Promise<void>): void {
+    this.confirm = confirm;
+  }
 
   record(): number {
     const now = performance.now();
@@ -94,11 +101,21 @@ export class OutputChanges {
       if (!(await settlesWithin(this.build, buildDeadline - performance.now()))) return false;
     }
     const quietDeadline = performance.now() + this.limits.maxQuietWaitMs;
-    for (let wait = this.waitNeeded(); wait > 0; wait = this.waitNeeded()) {
-      const left = quietDeadline - performance.now();
-      if (left <= 0) break;
-      await Bun.sleep(Math.min(wait, left));
+    for (;;) {
+      let waited = false;
+      for (let wait = this.waitNeeded(); wait > 0; wait = this.waitNeeded()) {
+        const left = quietDeadline - performance.now();
+        if (left <= 0) return true;
+        await Bun.sleep(Math.min(wait, left));
+        waited = true;
+      }
+      // Quiet only says no event arrived lately, not that none is on its way: a watcher thread that
+      // stalls on a loaded machine delivers the end of a burst later than any quiet time. The
+      // watcher's own confirmation that it has reported everything up to now says so for sure.
+      if (!waited || !this.confirm || performance.now() >= quietDeadline) return true;
+      const before = this.version;
+      await this.confirm();
+      if (this.version === before) return true;
     }
-    return true;
   }
 }

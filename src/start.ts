@@ -48,6 +48,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
     server.publish(RELOAD_TOPIC, RELOAD_MESSAGE);
     reloads.changed(path, server.subscriberCount(RELOAD_TOPIC));
   });
+  changes.confirmWith(() => output.flush());
   const builder = options.build
     ? new BuildRunner({
         command: options.build,

@@ -54,3 +54,30 @@ describe("the page gate", () => {
     expect(changes.settled()).not.toBeNull();
   });
 });
+
+describe("the watcher's confirmation that quiet output is quiet", () => {
+  test("a change still on its way when the quiet time ends is waited for before the page is served", async () => {
+    const changes = new OutputChanges(limits);
+    let late = true;
+    // The watcher delivers one more event, held up on a loaded machine, when asked to confirm.
+    changes.confirmWith(async () => {
+      if (late) changes.record();
+      late = false;
+    });
+    changes.record();
+    const before = changes.version;
+    const waiting = changes.settled();
+    expect(waiting).not.toBeNull();
+    await waiting;
+    expect(changes.version).toBe(before + 1);
+    expect(late).toBe(false);
+  });
+
+  test("nothing is confirmed when pages had nothing to wait for", () => {
+    const changes = new OutputChanges(limits);
+    let asked = 0;
+    changes.confirmWith(async () => void asked++);
+    expect(changes.settled()).toBeNull();
+    expect(asked).toBe(0);
+  });
+});
