@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isSiblingEvent, rearmMayLoseOtherEvents, watchTiming } from "../src/watch/platform.ts";
+import { isSiblingEvent, rearmMayLoseOtherEvents, watchesAncestors, watchTiming } from "../src/watch/platform.ts";
 import { modifiedSince } from "../src/watch/worker-main.ts";
 
 describe("waits chosen per platform from how its watcher delivers events", () => {
@@ -56,5 +56,13 @@ describe("events another watcher's re-arm may have cost", () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("no watch on the root's ancestors where an open handle blocks recreating them", () => {
+  test("Linux and macOS watch the parent of a missing or symlinked root; Windows relies on the root check", () => {
+    expect(watchesAncestors("linux")).toBe(true);
+    expect(watchesAncestors("darwin")).toBe(true);
+    expect(watchesAncestors("win32")).toBe(false);
   });
 });

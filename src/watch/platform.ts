@@ -43,3 +43,15 @@ export function isSiblingEvent(platform: NodeJS.Platform, root: string, name: st
 export function rearmMayLoseOtherEvents(platform: NodeJS.Platform): boolean {
   return platform === "darwin";
 }
+
+/**
+ * Whether the root's parent or nearest ancestor may be watched (to see a swap or a missing root
+ * appear at once). Not on Windows: a watch holds an open directory handle, a directory deleted
+ * while a handle is open stays "delete pending", and recreating it fails with access denied
+ * until the handle closes (the chokidar and Node reports of EPERM on rmdir/mkdir), so a clean
+ * build's `rmdir` + `mkdir` of that directory would fail. There the root watcher's error and the
+ * once-a-second root check decide instead.
+ */
+export function watchesAncestors(platform: NodeJS.Platform): boolean {
+  return platform !== "win32";
+}

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, realpathSync, statSync, unlinkSync, watch, write
 import { basename, dirname, join } from "node:path";
 import { FLUSH_MARKER_PREFIX } from "./messages.ts";
 import { watchLinkTargets } from "./links.ts";
-import { isSiblingEvent } from "./platform.ts";
+import { isSiblingEvent, watchesAncestors } from "./platform.ts";
 import { mustRearm, rootState, type RootState } from "./root.ts";
 
 export interface TreeEvents {
@@ -42,7 +42,8 @@ export const ROOT_CHECK_MS = 1_000;
 export function watchTree(root: string, events: TreeEvents, options: TreeOptions = {}): { close(): void } {
   let armed: RootState = { kind: "missing" };
   let watcher: FSWatcher | undefined;
-  let around: { dir: string; watcher: FSWatcher } | undefined;
+  /** The directory around the root being watched (or, where that cannot be, only tried) for the root's sake. */
+  let around: { dir: string; watcher?: FSWatcher } | undefined;
   let links: ReturnType<typeof watchLinkTargets> | undefined;
   let closed = false;
   /** One message per outage: an unreadable root is retried every second, silently. */
@@ -55,7 +56,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
     clearTimeout(probe?.timer);
     probe = undefined;
     watcher?.close();
-    around?.watcher.close();
+    around?.watcher?.close();
     links?.close();
     watcher = around = links = undefined;
   }
@@ -153,10 +154,11 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
   }
 
   function watchAround(dir: string, onName: (name: string | null) => void) {
+    around = { dir };
+    if (!watchesAncestors(process.platform)) return;
     try {
-      const next = watch(dir, (_event, name) => onName(name === null ? null : String(name)));
-      next.on("error", () => {});
-      around = { dir, watcher: next };
+      around.watcher = watch(dir, (_event, name) => onName(name === null ? null : String(name)));
+      around.watcher.on("error", () => {});
     } catch {
       // The root check covers what this watch would have sped up.
     }
@@ -166,8 +168,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
   function awaitRoot() {
     const ancestor = nearestDirectory(dirname(root));
     if (around?.dir === ancestor) return;
-    around?.watcher.close();
-    around = undefined;
+    around?.watcher?.close();
     watchAround(ancestor, checkRoot);
     // The root, or the next step towards it, may have appeared before this watch began.
     checkRoot();
