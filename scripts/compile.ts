@@ -12,7 +12,7 @@ const ROOT = join(import.meta.dir, "..");
 function entrypoints(): string[] {
   const workers = [...new Bun.Glob("*.worker.ts").scanSync({ cwd: join(ROOT, "src", "watch"), absolute: true })];
   if (!workers.length) throw new Error("No src/watch/*.worker.ts found: the binary would start without its watchers.");
-  return [join(ROOT, "src", "cli.ts"), ...workers.sort()];
+  return [join(ROOT, "src", "bin.ts"), ...workers.sort()];
 }
 
 /**
