@@ -1,5 +1,6 @@
 import { dirname, basename, join, relative, sep, isAbsolute } from "node:path";
-import { lstatSync, readdirSync, realpathSync, statSync, watch, type FSWatcher } from "node:fs";
+import { lstatSync, realpathSync, statSync, watch, type FSWatcher } from "node:fs";
+import { walkFiles } from "./walk.ts";
 
 /**
  * fs.watch does not follow symlinks inside a watched tree (inotify and FSEvents watch the link,
@@ -17,40 +18,25 @@ export function watchLinkTargets(root: string, report: (path: string) => void) {
     const found = new Map<string, { target: string; isDir: boolean; path: string }>();
     const visited = new Set<string>();
     const walk = (dir: string, shownAs: string) => {
-      let real: string;
-      try {
-        real = realpathSync(dir);
-      } catch {
-        return;
-      }
-      if (visited.has(real)) return;
-      visited.add(real);
-      let entries;
-      try {
-        entries = readdirSync(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        const path = join(dir, entry.name);
-        const shown = shownAs ? join(shownAs, entry.name) : entry.name;
-        if (entry.isDirectory()) {
-          if (!entry.name.startsWith(".") && entry.name !== "node_modules") walk(path, shown);
-          continue;
-        }
-        if (!entry.isSymbolicLink()) continue;
+      walkFiles(dir, (path, entry) => {
+        if (!entry.isSymbolicLink()) return;
         let target: string;
         let isDir: boolean;
         try {
           target = realpathSync(path);
           isDir = statSync(target).isDirectory();
         } catch {
-          continue;
+          return;
         }
-        if (isInside(target, realRoot) || found.has(target)) continue;
+        if (isInside(target, realRoot) || found.has(target)) return;
+        const shown = join(shownAs, relative(dir, path));
         found.set(target, { target, isDir, path: shown });
-        if (isDir) walk(target, shown);
-      }
+        // A target is walked once, however many links (or a cycle of them) lead to it.
+        if (isDir && !visited.has(target)) {
+          visited.add(target);
+          walk(target, shown);
+        }
+      });
     };
     walk(root, "");
     return found;

@@ -1,6 +1,7 @@
-import { readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { FLUSH_MARKER_PREFIX, type WatchCommand, type WatchReport } from "./messages.ts";
+import { walkFiles } from "./walk.ts";
 import { watchTree, type TreeOptions } from "./watch-tree.ts";
 
 declare const self: Worker;
@@ -60,26 +61,12 @@ export function runWatchWorker(keep: (path: string | null) => boolean, options: 
 /** Files under `root` modified at or after `sinceMs`, relative to it; VCS and dependency folders are skipped. */
 export function modifiedSince(root: string, sinceMs: number): string[] {
   const found: string[] = [];
-  const walk = (dir: string) => {
-    let entries;
+  walkFiles(root, (path) => {
     try {
-      entries = readdirSync(dir, { withFileTypes: true });
+      if (statSync(path).mtimeMs >= sinceMs) found.push(relative(root, path));
     } catch {
-      return;
+      // Gone since the listing.
     }
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!entry.name.startsWith(".") && entry.name !== "node_modules") walk(path);
-        continue;
-      }
-      try {
-        if (statSync(path).mtimeMs >= sinceMs) found.push(relative(root, path));
-      } catch {
-        // Gone since the listing.
-      }
-    }
-  };
-  walk(root);
+  });
   return found;
 }

@@ -38,6 +38,32 @@ export interface Engine {
 
 const BROWSER_TIMEOUT_MS = 5_000;
 
+interface NavigationResponse {
+  request(): { isNavigationRequest(): boolean };
+  frame(): unknown;
+  status(): number;
+  url(): string;
+}
+
+/** Counts a page's loads and records its main-frame navigations, the same way in both engines. */
+function trackNavigations(
+  onLoad: (listener: () => void) => void,
+  onResponse: (listener: (response: NavigationResponse) => void) => void,
+  mainFrame: () => unknown,
+): Pick<Tab, "statuses" | "navigations" | "loads"> {
+  let loads = 0;
+  const statuses: number[] = [];
+  const navigations: string[] = [];
+  const opened = performance.now();
+  onLoad(() => loads++);
+  onResponse((response) => {
+    if (!response.request().isNavigationRequest() || response.frame() !== mainFrame()) return;
+    statuses.push(response.status());
+    navigations.push(`+${Math.round(performance.now() - opened)} ms ${response.status()} ${response.url()}`);
+  });
+  return { statuses, navigations, loads: () => loads };
+}
+
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"];
 
 async function chromiumDriver(path: string): Promise<Driver> {
@@ -45,20 +71,12 @@ async function chromiumDriver(path: string): Promise<Driver> {
   return {
     async newTab() {
       const page = await browser.newPage();
-      let loads = 0;
-      const statuses: number[] = [];
-      const navigations: string[] = [];
-      const opened = performance.now();
-      page.on("domcontentloaded", () => loads++);
-      page.on("response", (response) => {
-        if (!response.request().isNavigationRequest() || response.frame() !== page.mainFrame()) return;
-        statuses.push(response.status());
-        navigations.push(`+${Math.round(performance.now() - opened)} ms ${response.status()} ${response.url()}`);
-      });
       return {
-        statuses,
-        navigations,
-        loads: () => loads,
+        ...trackNavigations(
+          (listener) => page.on("domcontentloaded", listener),
+          (listener) => page.on("response", listener),
+          () => page.mainFrame(),
+        ),
         goto: async (url) => void (await page.goto(url)),
         text: (selector) => page.textContent(selector, { timeout: BROWSER_TIMEOUT_MS }),
         evaluate: (fn) => page.evaluate(fn),
@@ -74,20 +92,12 @@ async function firefoxDriver(path: string): Promise<Driver> {
   return {
     async newTab() {
       const page = await browser.newPage();
-      let loads = 0;
-      const statuses: number[] = [];
-      const navigations: string[] = [];
-      const opened = performance.now();
-      page.on("domcontentloaded", () => loads++);
-      page.on("response", (response) => {
-        if (!response.request().isNavigationRequest() || response.frame() !== page.mainFrame()) return;
-        statuses.push(response.status());
-        navigations.push(`+${Math.round(performance.now() - opened)} ms ${response.status()} ${response.url()}`);
-      });
       return {
-        statuses,
-        navigations,
-        loads: () => loads,
+        ...trackNavigations(
+          (listener) => page.on("domcontentloaded", listener),
+          (listener) => page.on("response", listener),
+          () => page.mainFrame(),
+        ),
         goto: async (url) => void (await page.goto(url)),
         text: async (selector) => {
           const element = await page.waitForSelector(selector, { timeout: BROWSER_TIMEOUT_MS });
