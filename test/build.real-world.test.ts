@@ -5,7 +5,7 @@ import { BuildRunner, SAVE_SETTLE_MS, SELF_TRIGGER_BUILDS, shellCommand } from "
 import { UsageError } from "../src/errors.ts";
 import { resolveOptions } from "../src/options.ts";
 import { startWatcher } from "../src/watchers.ts";
-import { ROOT, cleanup, logged, startApp, tempDir, url, waitForLog } from "./helpers.ts";
+import { ROOT, cleanup, logged, startApp, tempDir, url, waitForLog, describeUnless, POSIX_SHELL_SKIP } from "./helpers.ts";
 
 afterEach(cleanup);
 
@@ -41,7 +41,7 @@ function project(script: string) {
   return { dir, input, output, build: `sh ${join(dir, "build.sh")}`, log: join(dir, "runs.log") };
 }
 
-describe.skipIf(process.platform === "win32")("builds that leave processes behind", () => {
+describeUnless(POSIX_SHELL_SKIP)("builds that leave processes behind", () => {
   test("a build ending in a background helper ends with its shell; the helper is stopped before the next build and at exit", async () => {
     const p = project("");
     writeFileSync(
@@ -73,7 +73,7 @@ describe.skipIf(process.platform === "win32")("builds that leave processes behin
   });
 });
 
-describe("the build runner", () => {
+describeUnless(POSIX_SHELL_SKIP)("the build runner", () => {
   test("a build queued behind a running one still waits for the save to settle", async () => {
     const dir = tempDir();
     const stamps = join(dir, "stamps");
@@ -124,6 +124,9 @@ describe("the build runner", () => {
     expect(lines(p.log).length).toBe(afterWarning + 1);
   });
 
+});
+
+describe("the shell that runs the build", () => {
   test("on Windows the command reaches cmd.exe as typed, quotes and all; elsewhere through sh -c", () => {
     for (const command of [`echo "hello world"> out\\q.txt`, `a & b`, `echo %PATH%`, `echo "ünïcödé ✓"`, `"C:\\Program Files\\x.exe" --flag "two words"`]) {
       expect(shellCommand(command, "win32")).toEqual({ argv: ["cmd.exe", "/d", "/s", "/c", `"${command}"`], windowsVerbatimArguments: true });
@@ -181,7 +184,7 @@ describe("a start-up that fails", () => {
   });
 });
 
-describe("the end of a build, on a machine slow to deliver file events", () => {
+describeUnless(POSIX_SHELL_SKIP)("the end of a build, on a machine slow to deliver file events", () => {
   test("a page requested after a build waits for the watcher to report the build's last write, so it is not reloaded again", async () => {
     const { start } = await import("../src/start.ts");
     const { TestSocket } = await import("./helpers.ts");

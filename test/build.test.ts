@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TestSocket, cleanup, logged, startApp, tempDir, url, waitForLog } from "./helpers.ts";
+import { TestSocket, cleanup, logged, startApp, tempDir, url, waitForLog, describeUnless, POSIX_SHELL_SKIP } from "./helpers.ts";
 import { CLI, launch, run } from "./process.ts";
 
 afterEach(cleanup);
@@ -38,7 +38,7 @@ function project(pauseSeconds = 0) {
   return { dir, input, output, build: `sh ${join(dir, "build.sh")}`, lines, waitForRuns };
 }
 
-describe("rebuild on input change", () => {
+describeUnless(POSIX_SHELL_SKIP)("rebuild on input change", () => {
   test("builds once at start-up and once per change, with absolute STORYTIME_INPUT and STORYTIME_OUTPUT", async () => {
     const p = project();
     await startApp({ input: p.input, output: p.output, build: p.build });
@@ -182,7 +182,7 @@ describe("rebuild on input change", () => {
   });
 });
 
-describe("build processes", () => {
+describeUnless(POSIX_SHELL_SKIP)("build processes", () => {
   test("an explicit --input that does not exist is one line and exit 2", async () => {
     const { code, all } = await run(["bun", CLI, "--input", join(tempDir(), "nope"), "--port", "0"]);
     expect(code).toBe(2);

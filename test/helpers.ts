@@ -1,4 +1,4 @@
-import { test } from "bun:test";
+import { describe, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -106,3 +106,20 @@ export function testUnless(reason: string | null): typeof test {
     return test.skip(`${name} (skipped: ${reason})`, ...rest);
   }) as typeof test;
 }
+
+/** `describe`, or, with a reason, every test in it skipped and the reason printed once. */
+export function describeUnless(reason: string | null): typeof describe {
+  if (!reason) return describe;
+  return ((name: string, body: () => void) => {
+    console.warn(`skip: ${name}: ${reason}`);
+    return describe.skip(`${name} (skipped: ${reason})`, body);
+  }) as typeof describe;
+}
+
+/** Why tests whose builds are POSIX shell scripts skip on Windows, where cmd.exe runs the build. */
+export const POSIX_SHELL_SKIP =
+  process.platform === "win32" ? "its builds are POSIX shell scripts; on Windows the build runs through cmd.exe, which bun run test:windows checks" : null;
+
+/** Why tests of POSIX file-system behaviour (symlinks, chmod, rename over a directory) skip on Windows. */
+export const POSIX_FS_SKIP =
+  process.platform === "win32" ? "symlinks, permissions and renames here behave as on Linux and macOS, not as on Windows" : null;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeReload } from "../src/reload-log.ts";
-import { cleanup, logged, startApp, tempDir, waitForLog } from "./helpers.ts";
+import { cleanup, logged, startApp, tempDir, waitForLog, describeUnless, POSIX_SHELL_SKIP } from "./helpers.ts";
 
 describe("describeReload", () => {
   test("one file, one page", () => {
@@ -51,7 +51,7 @@ describe("describeReload", () => {
   });
 });
 
-describe("the reload line of a running server", () => {
+describeUnless(POSIX_SHELL_SKIP)("the reload line of a running server", () => {
   afterEach(cleanup);
 
   test("sed -i on a page names the page, never sed's temp file", async () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { mustRearm, rootState } from "../src/watch/root.ts";
 import { watchTree } from "../src/watch/watch-tree.ts";
 import { startWatcher, watchLimitRemedy } from "../src/watchers.ts";
-import { cleanup, tempDir } from "./helpers.ts";
+import { cleanup, tempDir, describeUnless, POSIX_FS_SKIP } from "./helpers.ts";
 
 afterEach(cleanup);
 
@@ -32,7 +32,7 @@ function watchOutput(root: string) {
   return { ...r, close: () => tree.close() };
 }
 
-describe("sources linked into the input from elsewhere", () => {
+describeUnless(POSIX_FS_SKIP)("sources linked into the input from elsewhere", () => {
   async function input() {
     const dir = tempDir();
     const src = join(dir, "src");
@@ -93,7 +93,7 @@ describe("sources linked into the input from elsewhere", () => {
   });
 });
 
-describe("an output directory that changes under the watch", () => {
+describeUnless(POSIX_FS_SKIP)("an output directory that changes under the watch", () => {
   test("a symlinked output swapped to a new target (ln -sfn) is followed at once; the old target no longer counts", async () => {
     const dir = tempDir();
     for (const gen of ["gen1", "gen2"]) {
