@@ -8,7 +8,7 @@ import { RELOAD_MESSAGE, RELOAD_TOPIC } from "./protocol.ts";
 import { reloadLog } from "./reload-log.ts";
 import { startServer } from "./server.ts";
 import { logStartup } from "./startup-log.ts";
-import { startWatcher } from "./watchers.ts";
+import { startWatcher, type Watcher } from "./watchers.ts";
 import { rearmMayLoseOtherEvents, watchTiming } from "./watch/platform.ts";
 import { ROOT_CHECK_MS } from "./watch/watch-tree.ts";
 
@@ -39,7 +39,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
   const server = listen(options, changes);
   const reloads = reloadLog(options.output);
   // Each watcher's re-arm (reported as a null path) may have cost the other one events on macOS.
-  const otherMayHaveMissed = (other: () => ReturnType<typeof startWatcher> | null) => {
+  const otherMayHaveMissed = (other: () => Watcher | null) => {
     if (rearmMayLoseOtherEvents(process.platform)) other()?.recheck(Date.now() - ROOT_CHECK_MS);
   };
   const output = watch("output", options.output, (path) => {
@@ -58,7 +58,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
         onBusy: (idle) => changes.holdFor(idle.then(() => output.flush())),
       })
     : null;
-  const input: ReturnType<typeof startWatcher> | null = options.input
+  const input: Watcher | null = options.input
     ? watchInput(watch, options.input, builder, reloads.edited, () => otherMayHaveMissed(() => output))
     : null;
   try {
