@@ -96,6 +96,16 @@ describe("validators", () => {
   });
 });
 
+describe("byte ranges", () => {
+  test("a Range request is answered 206 with just those bytes, as README promises for video seeking", async () => {
+    const { app } = await catalog();
+    const response = await fetch(url(app, "/foo/style.css"), { headers: { range: "bytes=1-2" } });
+    expect(response.status).toBe(206);
+    expect(response.headers.get("content-range")).toBe("bytes 1-2/3");
+    expect(await response.text()).toBe("{}");
+  });
+});
+
 describe("files that misbehave while served", () => {
   test.skipIf(!Bun.which("curl"))("an asset truncated while it is sent ends the response promptly, not at the idle timeout (needs curl)", async () => {
     const { app, out } = await catalog();

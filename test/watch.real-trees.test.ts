@@ -32,6 +32,16 @@ function watchOutput(root: string) {
   return { ...r, close: () => tree.close() };
 }
 
+/** Writes `file` every 50 ms until the watcher reports it as `reported`, for at most 3 s: for a watch that starts a moment later. */
+async function writeUntilReported(seen: Array<string | null>, file: string, reported: string): Promise<void> {
+  const until = Date.now() + 3_000;
+  while (!seen.includes(reported) && Date.now() < until) {
+    writeFileSync(file, String(Date.now()));
+    await Bun.sleep(50);
+  }
+  expect(seen).toContain(reported);
+}
+
 describeUnless(POSIX_FS_SKIP)("sources linked into the input from elsewhere", () => {
   async function input() {
     const dir = tempDir();
@@ -57,12 +67,7 @@ describeUnless(POSIX_FS_SKIP)("sources linked into the input from elsewhere", ()
     try {
       // Links are looked for just after the watcher is ready (so a large tree does not delay
       // start-up): write until the first edit comes through, then expect each edit at once.
-      const until = Date.now() + 3_000;
-      while (!r.seen.includes(join("shared", "deep/button.css")) && Date.now() < until) {
-        writeFileSync(join(shared, "deep/button.css"), "b");
-        await Bun.sleep(50);
-      }
-      expect(r.seen).toContain(join("shared", "deep/button.css"));
+      await writeUntilReported(r.seen, join(shared, "deep/button.css"), join("shared", "deep/button.css"));
       const mark = r.seen.length;
       writeFileSync(join(dir, "README.md"), "b");
       await r.next((p) => p === "README.md", mark);
@@ -78,12 +83,7 @@ describeUnless(POSIX_FS_SKIP)("sources linked into the input from elsewhere", ()
       mkdirSync(later);
       symlinkSync(later, join(src, "later"));
       // The new link is picked up from its own event; write until the target's edits come through.
-      const until = Date.now() + 3_000;
-      while (!r.seen.includes(join("later", "card.py")) && Date.now() < until) {
-        writeFileSync(join(later, "card.py"), "x");
-        await Bun.sleep(50);
-      }
-      expect(r.seen).toContain(join("later", "card.py"));
+      await writeUntilReported(r.seen, join(later, "card.py"), join("later", "card.py"));
       const mark2 = r.seen.length;
       writeFileSync(join(src, "own.py"), "x");
       await r.next((p) => p === "own.py", mark2);

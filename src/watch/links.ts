@@ -11,7 +11,8 @@ import { walkFiles } from "./walk.ts";
  * reached by two links is watched once. Broken links are skipped until a rescan finds them whole.
  */
 export function watchLinkTargets(root: string, report: (path: string) => void) {
-  let watches = new Map<string, FSWatcher>();
+  /** By the link's path under the root: what it leads to, and the watch on that. */
+  let watches = new Map<string, { target: string; watcher: FSWatcher }>();
   let realRoot = root;
 
   function scan(): Map<string, { target: string; isDir: boolean; path: string }> {
@@ -64,19 +65,18 @@ export function watchLinkTargets(root: string, report: (path: string) => void) {
     } catch {
       return;
     }
-    const next = new Map<string, FSWatcher>();
-    for (const [key, link] of scan()) {
-      const id = `${key}\0${link.path}`;
-      const existing = watches.get(id);
-      if (existing) {
-        next.set(id, existing);
-        watches.delete(id);
+    const next = new Map<string, { target: string; watcher: FSWatcher }>();
+    for (const link of scan().values()) {
+      const existing = watches.get(link.path);
+      if (existing?.target === link.target) {
+        next.set(link.path, existing);
+        watches.delete(link.path);
         continue;
       }
       const watcher = watchTarget(link);
-      if (watcher) next.set(id, watcher);
+      if (watcher) next.set(link.path, { target: link.target, watcher });
     }
-    for (const stale of watches.values()) stale.close();
+    for (const stale of watches.values()) stale.watcher.close();
     watches = next;
   }
 
@@ -91,10 +91,10 @@ export function watchLinkTargets(root: string, report: (path: string) => void) {
       } catch {
         // Gone: it may have been a link we follow.
       }
-      if (isLink || [...watches.keys()].some((id) => id.endsWith(`\0${path}`))) rescan();
+      if (isLink || watches.has(path)) rescan();
     },
     close(): void {
-      for (const watcher of watches.values()) watcher.close();
+      for (const { watcher } of watches.values()) watcher.close();
       watches.clear();
     },
   };
