@@ -49,7 +49,7 @@ export function reloadLog(root: string, windowMs = 100) {
     }
     timer = undefined;
     // A directory a build creates raises events of its own, but it is not a file anyone changed.
-    const files = [...paths].filter((path) => path === null || !statSync(join(root, path), { throwIfNoEntry: false })?.isDirectory());
+    const files = [...paths].filter((path) => path === null || !isDirectory(join(root, path)));
     log.info(describeReload(files, pages, edited));
     paths.clear();
     edited.clear();
@@ -68,4 +68,13 @@ export function reloadLog(root: string, windowMs = 100) {
       timer ??= setTimeout(flush, windowMs);
     },
   };
+}
+
+/** Never throws: `throwIfNoEntry: false` still throws ENOTDIR when an ancestor became a file, and this runs in a timer. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeReload } from "../src/reload-log.ts";
+import { describeReload, reloadLog } from "../src/reload-log.ts";
 import { cleanup, logged, startApp, tempDir, waitForLog, describeUnless, POSIX_SHELL_SKIP } from "./helpers.ts";
 
 describe("describeReload", () => {
@@ -96,5 +96,19 @@ describeUnless(POSIX_SHELL_SKIP)("the reload line of a running server", () => {
     writeFileSync(join(input, "components", "button.css"), "a{color:red}");
     const line = await waitForLog(/changed; told/, 5_000, mark);
     expect(line).toStartWith("storytime: static/button.css, a.html, b.html and 2 more files changed");
+  });
+});
+
+describe("the reload line when the output changes shape under it", () => {
+  test("a changed path whose parent became a file by the time the line is written is named, not a crash", async () => {
+    const root = tempDir();
+    mkdirSync(join(root, "section"));
+    const mark = logged.length;
+    const reloads = reloadLog(root, 10);
+    reloads.changed("section/index.html", 0);
+    rmSync(join(root, "section"), { recursive: true });
+    writeFileSync(join(root, "section"), "now a file");
+    const line = await waitForLog(/changed; told/, 2_000, mark);
+    expect(line).toContain("section/index.html");
   });
 });
