@@ -119,6 +119,8 @@ describeUnless(POSIX_FS_SKIP)("an output directory that changes under the watch"
     }
   });
 
+  // As root, chmod 000 denies nothing, so the unreadable half is exercised only as a normal user
+  // (the suite runs so in README's non-root check); the decision itself is unit-tested below.
   test("an output made unreadable and readable again, or replaced by a file and then a directory, is watched again", async () => {
     const dir = tempDir();
     const out = join(dir, "out");
