@@ -25,15 +25,15 @@ export class OutputChanges {
   /** Changes in the current run of changes, each within `quietMs` of the one before. */
   private runLength = 0;
   private buildEndedAt = Number.NEGATIVE_INFINITY;
-  private build: Promise<void> | null = null;
+  private build: Promise<unknown> | null = null;
   private nextChangeWaiters: Array<() => void> = [];
   /** Resolves once the output watcher has reported every change made before the call. */
-  private confirm: (() => Promise<void>) | null = null;
+  private confirm: (() => Promise<unknown>) | null = null;
 
   constructor(readonly limits: GateLimits) {}
 
   /** The output watcher, once it exists, confirms that quiet output really is quiet. */
-  confirmWith(confirm: () => Promise<void>): void {
+  confirmWith(confirm: () => Promise<unknown>): void {
     this.confirm = confirm;
   }
 
@@ -46,7 +46,7 @@ export class OutputChanges {
   }
 
   /** Pages wait for `build` to settle before they are served. */
-  holdFor(build: Promise<void>): void {
+  holdFor(build: Promise<unknown>): void {
     const held = build.finally(() => {
       this.buildEndedAt = performance.now();
       if (this.build === held) this.build = null;

@@ -8,15 +8,21 @@ export type WatcherKind = "output" | "input";
 export interface Watcher {
   /** Resolves once the worker has its watch in place. */
   ready: Promise<void>;
-  /** Resolves once every change made before the call has been reported, or after FLUSH_LIMIT_MS. */
-  flush(): Promise<void>;
+  /** Resolves true once every change made before the call has been reported, or false after FLUSH_LIMIT_MS. */
+  flush(): Promise<boolean>;
   /** Reports every file modified since `sinceMs` (wall clock), for events that may have been lost. */
   recheck(sinceMs: number): void;
   stop(): void;
 }
 
-/** A flush whose marker is never seen (a root being re-armed, a dead worker) is not waited for longer. */
-const FLUSH_LIMIT_MS = 100;
+/**
+ * A flush is answered by evidence, so this limit only bounds the cases without any: a worker
+ * that died, or a watch that stopped without the worker noticing. It must outlast a watcher
+ * thread starved on a loaded machine: at 100 ms a page was served before the first build's
+ * events were in (1 of 20 full test runs), and they reloaded it. Two seconds is also how long a
+ * page waits for output that never goes quiet (PAGE_GATE.maxQuietWaitMs).
+ */
+export const FLUSH_LIMIT_MS = 2_000;
 
 /**
  * Literal URLs, created in a module at the top of the source tree: that is what lets
@@ -58,18 +64,23 @@ export function startWatcher(
   });
 
   let nextFlush = 0;
-  const flushes = new Map<number, () => void>();
+  const flushes = new Map<number, (confirmed: boolean) => void>();
 
   function spawn(isRestart: boolean) {
     worker = spawnWorker();
     worker.onmessage = ({ data }: MessageEvent<WatchReport>) => {
       if (data.type === "change") return onChange(data.path);
-      if (data.type === "flushed") return flushes.get(data.id)?.();
+      if (data.type === "flushed") return flushes.get(data.id)?.(true);
       if (data.type === "ignored") return log.info(ignoredTypeMessage(data.path));
       if (data.type === "ready") {
         started = true;
         markReady();
-        if (isRestart) onChange(null);
+        if (isRestart) {
+          onChange(null);
+          // The markers of flushes asked of the dead worker will never be seen; the change just
+          // reported covers whatever they were waiting for.
+          for (const answer of [...flushes.values()]) answer(true);
+        }
         return;
       }
       log.error(watchErrorMessage(kind, root, data.code, data.message));
@@ -101,13 +112,13 @@ export function startWatcher(
     ready,
     flush() {
       const id = nextFlush++;
-      return new Promise<void>((resolve) => {
-        const done = () => {
+      return new Promise<boolean>((resolve) => {
+        const done = (confirmed: boolean) => {
           clearTimeout(timer);
           flushes.delete(id);
-          resolve();
+          resolve(confirmed);
         };
-        const timer = setTimeout(done, FLUSH_LIMIT_MS);
+        const timer = setTimeout(() => done(false), FLUSH_LIMIT_MS);
         flushes.set(id, done);
         worker.postMessage({ type: "flush", id } satisfies WatchCommand);
       });

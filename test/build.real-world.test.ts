@@ -172,7 +172,7 @@ describe("a start-up that fails", () => {
         const real = startWatcher(kind, root, onChange);
         return { ...real, stop: () => (stopped.push(kind), real.stop()) };
       }
-      return { ready: Promise.reject(new Error("the input watcher could not start")), flush: async () => {}, recheck: () => {}, stop: () => stopped.push(kind) };
+      return { ready: Promise.reject(new Error("the input watcher could not start")), flush: async () => true, recheck: () => {}, stop: () => stopped.push(kind) };
     };
     const options = resolveOptions({ port: "0", input: join(dir, "src"), output: join(dir, "out") });
     const listening = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
@@ -192,7 +192,7 @@ describeUnless(POSIX_SHELL_SKIP)("the end of a build, on a machine slow to deliv
     const late: typeof startWatcher = (kind, root, onChange) => {
       if (kind === "input") return startWatcher(kind, root, onChange);
       const real = startWatcher(kind, root, (path) => void setTimeout(() => onChange(path), 50));
-      return { ...real, flush: () => real.flush().then(() => Bun.sleep(50)) };
+      return { ...real, flush: () => real.flush().then(async (confirmed) => (await Bun.sleep(50), confirmed)) };
     };
     const p = project(`mkdir -p "$STORYTIME_OUTPUT"; cp "$STORYTIME_INPUT/story.py" "$STORYTIME_OUTPUT/index.html"`);
     const app = await start(resolveOptions({ port: "0", input: p.input, output: p.output, build: p.build }), late);

@@ -86,14 +86,14 @@ inEachEngine("the example catalog", (engine) => {
   }, 30_000);
 
   test("a broken build leaves the page as it was", async () => {
+    const mark = logged.length;
     const { input, app } = await exampleCatalog();
     const tab = await engine.newTab();
     await tab.goto(app.url + STORY);
-    const mark = logged.length;
     writeFileSync(join(input, "components/button/stories.py"), "def this_subject(:\n");
     await waitForLog(/Build failed with exit code 1/, 10_000, mark);
     await settle(tab);
-    expect(tab.statuses).toEqual([200]);
+    expect(tab.statuses, story(tab, mark)).toEqual([200]);
     expect(await tab.text("h1")).toBe("Button: Primary");
   }, 30_000);
 });

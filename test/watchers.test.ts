@@ -1,0 +1,49 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startWatcher } from "../src/watchers.ts";
+import { ROOT, cleanup, tempDir } from "./helpers.ts";
+
+afterEach(cleanup);
+
+function watchOutput(dir: string, spawnWorker?: () => Worker) {
+  const changes: Array<string | null> = [];
+  const watcher = startWatcher("output", dir, (path) => changes.push(path), spawnWorker);
+  return { watcher, changes };
+}
+
+describe("a flush of the output watcher", () => {
+  test("waits for a watcher thread that reports late, so no change made before it arrives after it", async () => {
+    const dir = join(tempDir(), "out");
+    mkdirSync(dir);
+    const { watcher, changes } = watchOutput(dir, () => new Worker(join(ROOT, "test/fixtures/stalled-reports.worker.ts")));
+    try {
+      await watcher.ready;
+      writeFileSync(join(dir, "index.html"), "built");
+      expect(await watcher.flush()).toBe(true);
+      expect(changes).toContain("index.html");
+    } finally {
+      watcher.stop();
+    }
+  });
+
+  test("is answered by evidence after the root is replaced behind the watch's back", async () => {
+    const parent = tempDir();
+    const dir = join(parent, "out");
+    mkdirSync(dir);
+    const { watcher, changes } = watchOutput(dir);
+    try {
+      await watcher.ready;
+      // Moved away, not deleted: the old watch follows the moved directory, so a marker written
+      // before the re-arm lands unwatched. Whether the worker re-arms first is a race: six rounds.
+      for (let round = 0; round < 6; round++) {
+        renameSync(dir, join(parent, `old-${round}`));
+        mkdirSync(dir);
+        expect(await watcher.flush()).toBe(true);
+      }
+      expect(changes).toContain(null);
+    } finally {
+      watcher.stop();
+    }
+  });
+});
