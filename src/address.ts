@@ -1,7 +1,6 @@
-import { lookup as dnsLookup } from "node:dns/promises";
-import { isIP } from "node:net";
 import { networkInterfaces, type NetworkInterfaceInfo } from "node:os";
 import { UsageError } from "./errors.ts";
+import { ipVersion } from "./ip.ts";
 
 type Interfaces = NodeJS.Dict<NetworkInterfaceInfo[]>;
 
@@ -42,11 +41,14 @@ const LOOKUP_TIMEOUT_MS = 3_000;
  * own DNS timeout, or with EINVAL, both with a stack: look it up first, for a bounded time, and
  * say which addresses would work.
  */
+/** Loaded when a name must be looked up, which an IP address or localhost never needs. */
+const lookUp = async (host: string) => (await import("node:dns/promises")).lookup(host);
+
 export async function assertResolvable(
   host: string,
-  { lookup = dnsLookup, timeoutMs = LOOKUP_TIMEOUT_MS, interfaces = networkInterfaces() }: { lookup?: (host: string) => Promise<unknown>; timeoutMs?: number; interfaces?: Interfaces } = {},
+  { lookup = lookUp, timeoutMs = LOOKUP_TIMEOUT_MS, interfaces = networkInterfaces() }: { lookup?: (host: string) => Promise<unknown>; timeoutMs?: number; interfaces?: Interfaces } = {},
 ): Promise<void> {
-  if (isIP(host) || host === "localhost") return;
+  if (ipVersion(host) || host === "localhost") return;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), timeoutMs);

@@ -1,4 +1,4 @@
-import { isIP } from "node:net";
+import { ipVersion } from "./ip.ts";
 
 /**
  * Every check that stands between a hostile web page and the files on this machine, in one
@@ -21,7 +21,7 @@ export function createGuard(listenHost: string): Guard {
   const allowedHost = listenHost.toLowerCase();
 
   function hostAllowed(hostname: string): boolean {
-    return hostname === allowedHost || isLoopbackName(hostname) || isIP(hostname) !== 0;
+    return hostname === allowedHost || isLoopbackName(hostname) || ipVersion(hostname) !== 0;
   }
 
   return {
@@ -88,7 +88,7 @@ function isLoopbackName(hostname: string): boolean {
     hostname === "localhost" ||
     hostname.endsWith(".localhost") ||
     hostname === "::1" ||
-    (isIP(hostname) === 4 && hostname.startsWith("127."))
+    (ipVersion(hostname) === 4 && hostname.startsWith("127."))
   );
 }
 

@@ -1,7 +1,7 @@
 import { accessSync, constants, realpathSync, statSync } from "node:fs";
-import { isIP } from "node:net";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { UsageError, isCode } from "./errors.ts";
+import { ipVersion } from "./ip.ts";
 
 export const DEFAULTS = {
   output: "build/catalog",
@@ -97,7 +97,7 @@ function parseHost(value: string | undefined): string {
     throw new UsageError(`--host must be a host name or IP address, not "${value}"; for example --host 127.0.0.1.`);
   }
   // Numbers and dots only is meant as an IPv4 address; without this, 999.1.1.1 would be looked up as a name.
-  if (/^[\d.]+$/.test(host) && isIP(host) !== 4) {
+  if (/^[\d.]+$/.test(host) && ipVersion(host) !== 4) {
     throw new UsageError(`--host ${host} is not a valid IPv4 address (four numbers from 0 to 255); for example --host 127.0.0.1, or --host 0.0.0.0 for every interface.`);
   }
   return host;

@@ -27,6 +27,12 @@ export const PAGE_GATE = {
   maxBuildWaitMs: 120_000,
 };
 
+/**
+ * How far behind the clock a file's modification time may be: Linux stamps files from a clock
+ * that moves once per scheduler tick (up to 10 ms), Windows from one that moves every 15.6 ms.
+ */
+const MTIME_LAG_MS = 20;
+
 export interface App {
   url: string;
   port: number;
@@ -35,6 +41,7 @@ export interface App {
 
 /** `watch` is the seam through which tests make a watcher fail to start. */
 export async function start(options: Options, watch: typeof startWatcher = startWatcher): Promise<App> {
+  const startedAt = Date.now();
   const changes = new OutputChanges(PAGE_GATE);
   const server = listen(options, changes);
   const reloads = reloadLog(options.output);
@@ -70,6 +77,12 @@ export async function start(options: Options, watch: typeof startWatcher = start
     server.stop(true);
     throw error;
   }
+  // The server listens at once, so the first page does not wait for a worker's start (6-9 ms),
+  // and a page served before the output watch was in place could miss a change made meanwhile.
+  // Files modified since start-up are found by their time instead and count as changes (pages
+  // stamped before them reload), all reported before start-up is over.
+  output.recheck(startedAt - MTIME_LAG_MS);
+  await output.flush();
 
   const url = localUrl(options.host, server.port!);
   logStartup(options, server.port!);

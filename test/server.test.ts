@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RELOAD_MESSAGE } from "../src/protocol.ts";
-import { TestSocket, cleanup, logged, startApp, tempDir, url, waitForLog } from "./helpers.ts";
+import { ROOT, TestSocket, cleanup, logged, startApp, tempDir, url, waitForLog } from "./helpers.ts";
 
 afterEach(cleanup);
 
@@ -142,5 +142,34 @@ describe("version handshake", () => {
     const stamped = html.match(/data-storytime-version="(\d+)"/)![1]!;
     const current = await TestSocket.open(app, stamped);
     expect(await current.staysQuiet(200)).toBe(true);
+  });
+});
+
+describe("start-up", () => {
+  test("a page served before the output watch is in place still reloads for a change made meanwhile", async () => {
+    const { start } = await import("../src/start.ts");
+    const { startWatcher } = await import("../src/watchers.ts");
+    const { resolveOptions } = await import("../src/options.ts");
+    const out = tempDir();
+    writeFileSync(join(out, "index.html"), "<p>first</p>");
+    const lateOutput: typeof startWatcher = (kind, root, onChange) =>
+      startWatcher(kind, root, onChange, kind === "output" ? () => new Worker(join(ROOT, "test/fixtures/late-watch.worker.ts")) : undefined);
+    const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    const port = probe.port!;
+    probe.stop(true);
+    // Run from the output directory: no src/storytime there, so no input watcher.
+    const starting = start(resolveOptions({ port: String(port), output: out }, out), lateOutput);
+    try {
+      let page = "";
+      while (!page) page = (await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text()).catch(() => "")) || "";
+      writeFileSync(join(out, "index.html"), "<p>second</p>");
+      const app = await starting;
+      const stamped = page.match(/data-storytime-version="(\d+)"/)![1]!;
+      const socket = await TestSocket.open(app, stamped);
+      await socket.waitFor(1);
+      expect(socket.messages).toEqual([RELOAD_MESSAGE]);
+    } finally {
+      await (await starting).stop();
+    }
   });
 });
