@@ -27,7 +27,11 @@ export interface BenchResults {
   loadAverage: { before: number; after: number };
   contenders: Array<{ name: ContenderName; version: string; command: string }>;
   startup: PerServer<StartupResult>;
+  /** storytime-reload as released: the single executable (bytecode, no TypeScript to load). */
+  startupExecutable: StartupResult;
   idle: PerServer<IdleResult>;
+  /** Bare processes idling in the same window, to tell the design's floor from our own code. */
+  idleReferences: Record<string, IdleResult>;
   churn: PerServer<ChurnResult>;
   saves: { plain: PerServer<SaveResult>; atomic: PerServer<SaveResult> };
   secondSave: PerServer<LostResult>;
@@ -140,6 +144,8 @@ export function markdown(results: BenchResults): string {
     rebuildText(results.rebuild),
     "Targets",
     targets(results),
+    "Against Bun's own dev server",
+    againstBun(results),
   ];
   return sections.map((s, i) => (i % 2 === 0 ? `**${s}**` : s)).join("\n\n");
 }
@@ -185,6 +191,32 @@ function targets(results: BenchResults): string {
     `- a 500-file burst gives exactly one reload: ${check(burst.length > 0 && burst.every((n) => n === 1))} (${burst.join(", ") || "–"})`,
     `- idle CPU ~0: ${idle ? `${Math.round(idle.cpuMs)} ms of CPU in ${idle.seconds} s` : "–"}`,
     `- RSS of the whole process ≤ 60 MB: ${check(rss > 0 && rss <= 60 * 1024 * 1024)} (${rss ? mb(rss) : "–"} at most)`,
+  ].join("\n");
+}
+
+/** The four columns where Bun's HTML dev server led, each judged in this run. */
+function againstBun(results: BenchResults): string {
+  const check = (ok: boolean) => (ok ? "met" : "**not met**");
+  const bunFirst = median(results.startup.bun?.firstPage ?? []);
+  const sourceFirst = median(results.startup["storytime-reload"]?.firstPage ?? []);
+  const exeFirst = median(results.startupExecutable.firstPage);
+  const ours = results.load["storytime-reload"]?.requestsPerSecond;
+  const theirs = results.load.bun?.requestsPerSecond;
+  const idle = results.idle["storytime-reload"];
+  const bare = results.idleReferences["bare Bun.serve"];
+  const floor = results.idleReferences["bare Bun.serve + 2 idle workers"];
+  const overhead = percentile(results.rebuild?.overhead ?? [], 50);
+  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? a / b : null);
+  const pages = ratio(ours, theirs);
+  const idleRatio = ratio(idle?.cpuMs, bare?.cpuMs);
+  const cpu = (r: { cpuMs: number } | undefined) => (r ? `${ms(r.cpuMs)} ms` : "–");
+  return [
+    `- start-up to first page no slower than Bun's: executable ${check(exeFirst !== null && bunFirst !== null && exeFirst <= bunFirst)} ` +
+      `(${ms(exeFirst)} ms against ${ms(bunFirst)} ms); from source (\`bunx\`) ${check(sourceFirst !== null && bunFirst !== null && sourceFirst <= bunFirst)} (${ms(sourceFirst)} ms)`,
+    `- HTML pages/s at least 80 % of Bun's: ${check(pages !== null && pages >= 0.8)} (${ours ? Math.round(ours) : "–"} against ${theirs ? Math.round(theirs) : "–"}, ${pages === null ? "–" : `${Math.round(pages * 100)} %`})`,
+    `- idle CPU within 1.2× of a bare Bun.serve: ${check(idleRatio !== null && idleRatio <= 1.2)} ` +
+      `(${cpu(idle)} against ${cpu(bare)} in ${idle?.seconds ?? "–"} s, ${idleRatio === null ? "–" : `${idleRatio.toFixed(1)}×`}; the same server with two idle workers: ${cpu(floor)})`,
+    `- rebuild overhead beyond the build p50 ≤ 30 ms: ${check(overhead !== null && overhead <= 30)} (${ms(overhead)} ms)`,
   ].join("\n");
 }
 

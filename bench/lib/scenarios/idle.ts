@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { groupUsage } from "../procs.ts";
+import { freePort, groupUsage, spawnGroup, waitForListening } from "../procs.ts";
 import { healthy, type Entry } from "./common.ts";
 
 export interface IdleResult {
@@ -10,21 +10,44 @@ export interface IdleResult {
   processes: number;
 }
 
+/**
+ * What idling costs without any of our code, measured in the same window: a bare `Bun.serve`, and
+ * the same with two workers that do nothing, which is the floor of a design with two watcher
+ * workers (each is a JavaScript VM with its own timers and garbage collector).
+ */
+const IDLE_REFERENCES: Record<string, (port: number, worker: string) => string> = {
+  "bare Bun.serve": (port) => `Bun.serve({ port: ${port}, hostname: "127.0.0.1", fetch: () => new Response("ok") });`,
+  "bare Bun.serve + 2 idle workers": (port, worker) =>
+    `for (let i = 0; i < 2; i++) new Worker(${JSON.stringify(worker)}, { smol: true });\n` +
+    `Bun.serve({ port: ${port}, hostname: "127.0.0.1", fetch: () => new Response("ok") });`,
+};
+
 /** All servers idle together, each with its tab open: a quiet afternoon with the catalog on screen. */
-export async function measureIdle(entries: Entry[], seconds: number): Promise<Map<string, IdleResult>> {
-  const before = new Map(entries.map((e) => [e.contender.name, groupUsage(e.group.pid)]));
-  await Bun.sleep(seconds * 1000);
-  const results = new Map<string, IdleResult>();
-  for (const e of entries) {
-    const now = groupUsage(e.group.pid);
-    results.set(e.contender.name, {
-      seconds,
-      cpuMs: now.cpuMs - before.get(e.contender.name)!.cpuMs,
-      rssBytes: now.rss,
-      processes: now.processes,
-    });
+export async function measureIdle(entries: Entry[], seconds: number, dir: string): Promise<{ servers: Map<string, IdleResult>; references: Record<string, IdleResult> }> {
+  mkdirSync(dir, { recursive: true });
+  const worker = join(dir, "idle-worker.ts");
+  writeFileSync(worker, "setInterval(() => {}, 2 ** 30);\n");
+  const references = Object.entries(IDLE_REFERENCES).map(([name, script]) => {
+    const port = freePort();
+    return { name, port, group: spawnGroup([process.execPath, "-e", script(port, worker)], { cwd: dir }) };
+  });
+  const measured = [...entries.map((e) => ({ name: e.contender.name, pid: e.group.pid })), ...references.map((r) => ({ name: r.name, pid: r.group.pid }))];
+  try {
+    for (const r of references) await waitForListening(r.group, r.port);
+    // As long after start-up as the servers had: their start-up garbage is collected by now.
+    await Bun.sleep(2_000);
+    const before = new Map(measured.map((m) => [m.name, groupUsage(m.pid)]));
+    await Bun.sleep(seconds * 1000);
+    const results = new Map<string, IdleResult>();
+    for (const m of measured) {
+      const now = groupUsage(m.pid);
+      results.set(m.name, { seconds, cpuMs: now.cpuMs - before.get(m.name)!.cpuMs, rssBytes: now.rss, processes: now.processes });
+    }
+    const servers = new Map(entries.map((e) => [e.contender.name, results.get(e.contender.name)!]));
+    return { servers, references: Object.fromEntries(references.map((r) => [r.name, results.get(r.name)!])) };
+  } finally {
+    for (const r of references) await r.group.stop();
   }
-  return results;
 }
 
 export interface ChurnResult {
