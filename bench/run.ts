@@ -102,7 +102,7 @@ async function main(): Promise<BenchResults> {
   };
 
   progress("compiling the single executable, whose start-up is measured beside the source's");
-  const executable = await compile(join(work, "storytime-reload"));
+  const executable = await compile(join(work, "executable", "storytime-reload"));
   const shipped: Contender = { ...list[0]!, command: (port) => [executable, ...list[0]!.command(port).slice(2)] };
   for (let run = 0; run < TRIALS.startups; run++) {
     progress(`start-up, round ${run + 1} of ${TRIALS.startups}`);
