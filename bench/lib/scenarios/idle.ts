@@ -11,16 +11,25 @@ export interface IdleResult {
 }
 
 /**
- * What idling costs without any of our code, measured in the same window: a bare `Bun.serve`, and
- * the same with two workers that do nothing, which is the floor of a design with two watcher
- * workers (each is a JavaScript VM with its own timers and garbage collector).
+ * What idling costs without any of our code, measured in the same window and, like the servers,
+ * with one WebSocket open: a bare `Bun.serve`, and the same with two workers that do nothing,
+ * which is the floor of a design with two watcher workers (each is a JavaScript VM with its own
+ * timers and garbage collector).
  */
+const bareServe = (port: number) =>
+  `Bun.serve({ port: ${port}, hostname: "127.0.0.1", fetch: (r, s) => (s.upgrade(r) ? undefined : new Response("ok")), websocket: { message() {} } });`;
 const IDLE_REFERENCES: Record<string, (port: number, worker: string) => string> = {
-  "bare Bun.serve": (port) => `Bun.serve({ port: ${port}, hostname: "127.0.0.1", fetch: () => new Response("ok") });`,
-  "bare Bun.serve + 2 idle workers": (port, worker) =>
-    `for (let i = 0; i < 2; i++) new Worker(${JSON.stringify(worker)}, { smol: true });\n` +
-    `Bun.serve({ port: ${port}, hostname: "127.0.0.1", fetch: () => new Response("ok") });`,
+  "bare Bun.serve": bareServe,
+  "bare Bun.serve + 2 idle workers": (port, worker) => `for (let i = 0; i < 2; i++) new Worker(${JSON.stringify(worker)}, { smol: true });\n${bareServe(port)}`,
 };
+
+function openSocket(port: number): Promise<WebSocket> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
+  return new Promise((resolve, reject) => {
+    socket.onopen = () => resolve(socket);
+    socket.onerror = () => reject(new Error(`no WebSocket on the idle reference at port ${port}`));
+  });
+}
 
 /** All servers idle together, each with its tab open: a quiet afternoon with the catalog on screen. */
 export async function measureIdle(entries: Entry[], seconds: number, dir: string): Promise<{ servers: Map<string, IdleResult>; references: Record<string, IdleResult> }> {
@@ -32,8 +41,12 @@ export async function measureIdle(entries: Entry[], seconds: number, dir: string
     return { name, port, group: spawnGroup([process.execPath, "-e", script(port, worker)], { cwd: dir }) };
   });
   const measured = [...entries.map((e) => ({ name: e.contender.name, pid: e.group.pid })), ...references.map((r) => ({ name: r.name, pid: r.group.pid }))];
+  const sockets: WebSocket[] = [];
   try {
-    for (const r of references) await waitForListening(r.group, r.port);
+    for (const r of references) {
+      await waitForListening(r.group, r.port);
+      sockets.push(await openSocket(r.port));
+    }
     // As long after start-up as the servers had: their start-up garbage is collected by now.
     await Bun.sleep(2_000);
     const before = new Map(measured.map((m) => [m.name, groupUsage(m.pid)]));
@@ -46,6 +59,7 @@ export async function measureIdle(entries: Entry[], seconds: number, dir: string
     const servers = new Map(entries.map((e) => [e.contender.name, results.get(e.contender.name)!]));
     return { servers, references: Object.fromEntries(references.map((r) => [r.name, results.get(r.name)!])) };
   } finally {
+    for (const socket of sockets) socket.close();
     for (const r of references) await r.group.stop();
   }
 }
