@@ -12,10 +12,12 @@ import { startWatcher, type Watcher } from "./watchers.ts";
 import { rearmMayLoseOtherEvents, watchTiming } from "./watch/platform.ts";
 import { ROOT_CHECK_MS } from "./watch/watch-tree.ts";
 
+const TIMING = watchTiming(process.platform);
+
 export const PAGE_GATE = {
   /** Longer than the gaps inside one burst of writes (a build, a copy), far shorter than a person's next save. */
-  quietMs: watchTiming(process.platform).quietMs,
-  burstQuietMs: watchTiming(process.platform).burstQuietMs,
+  quietMs: TIMING.quietMs,
+  burstQuietMs: TIMING.burstQuietMs,
   burstEvents: 20,
   maxQuietWaitMs: 2_000,
   /**

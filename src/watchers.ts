@@ -22,7 +22,7 @@ export interface Watcher {
  * events were in (1 of 20 full test runs), and they reloaded it. Two seconds is also how long a
  * page waits for output that never goes quiet (PAGE_GATE.maxQuietWaitMs).
  */
-export const FLUSH_LIMIT_MS = 2_000;
+const FLUSH_LIMIT_MS = 2_000;
 
 /**
  * Literal URLs, created in a module at the top of the source tree: that is what lets

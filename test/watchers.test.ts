@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startWatcher } from "../src/watchers.ts";
-import { ROOT, cleanup, tempDir } from "./helpers.ts";
+import { POSIX_FS_SKIP, ROOT, cleanup, tempDir, testUnless } from "./helpers.ts";
 
 afterEach(cleanup);
 
@@ -27,7 +27,8 @@ describe("a flush of the output watcher", () => {
     }
   });
 
-  test("is answered by evidence after the root is replaced behind the watch's back", async () => {
+  // Windows refuses to rename a directory that a watch holds open.
+  testUnless(POSIX_FS_SKIP)("is answered by evidence after the root is replaced behind the watch's back", async () => {
     const parent = tempDir();
     const dir = join(parent, "out");
     mkdirSync(dir);
