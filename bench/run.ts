@@ -6,14 +6,14 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import type { Browser } from "playwright-core";
 import { launchBrowser } from "./lib/browser.ts";
 import { killAll } from "./lib/procs.ts";
 import { chart, machineLines, markdown, type BenchResults } from "./lib/report.ts";
 import * as scenario from "./lib/scenarios/index.ts";
 import { BENCH, ROOT, contenders, type Contender } from "./lib/servers.ts";
-import { compile } from "../scripts/compile.ts";
+import { compile, entrypoints } from "../scripts/compile.ts";
 
 const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
 
@@ -89,6 +89,7 @@ async function main(): Promise<BenchResults> {
     contenders: list.map((c) => ({ name: c.name, version: c.version, command: c.shown })),
     startup: {},
     startupExecutable: { listening: [], firstPage: [] },
+    startupBundle: { listening: [], firstPage: [] },
     idle: {},
     idleReferences: {},
     churn: {},
@@ -101,9 +102,11 @@ async function main(): Promise<BenchResults> {
     rebuild: null,
   };
 
-  progress("compiling the single executable, whose start-up is measured beside the source's");
+  progress("compiling the single executable and bundling the source, whose start-ups are measured beside the source's");
   const executable = await compile(join(work, "executable", "storytime-reload"));
   const shipped: Contender = { ...list[0]!, command: (port) => [executable, ...list[0]!.command(port).slice(2)] };
+  const bundleEntry = await bundle(join(work, "bundle"));
+  const bundled: Contender = { ...list[0]!, command: (port) => [process.execPath, bundleEntry, ...list[0]!.command(port).slice(2)] };
   for (let run = 0; run < TRIALS.startups; run++) {
     progress(`start-up, round ${run + 1} of ${TRIALS.startups}`);
     for (const c of scenario.rotate(list, run)) {
@@ -112,9 +115,14 @@ async function main(): Promise<BenchResults> {
       entry.listening.push(listening);
       entry.firstPage.push(firstPage);
     }
-    const { listening, firstPage } = await scenario.measureStartup(shipped, join(work, `startup-${run}`, "executable"));
-    results.startupExecutable.listening.push(listening);
-    results.startupExecutable.firstPage.push(firstPage);
+    for (const [built, into] of [
+      [shipped, results.startupExecutable],
+      [bundled, results.startupBundle],
+    ] as const) {
+      const { listening, firstPage } = await scenario.measureStartup(built, join(work, `startup-${run}`, built === shipped ? "executable" : "bundle"));
+      into.listening.push(listening);
+      into.firstPage.push(firstPage);
+    }
   }
 
   progress("starting every server with a tab open on it");
@@ -168,6 +176,18 @@ async function main(): Promise<BenchResults> {
     for (const e of entries) await e.group.stop();
   }
   return results;
+}
+
+/**
+ * The CLI and its workers as one minified JavaScript file each, no bytecode: what start-up from
+ * source would be with no TypeScript modules to load. Named .ts because the CLI starts its
+ * workers by their source names, which only --compile rewrites; JavaScript is valid TypeScript.
+ */
+async function bundle(outdir: string): Promise<string> {
+  const result = await Bun.build({ entrypoints: entrypoints(), outdir, target: "bun", format: "esm", minify: true, naming: "[dir]/[name].ts" });
+  const entry = result.outputs.find((o) => o.kind === "entry-point" && o.path.endsWith(`${sep}bin.ts`));
+  if (!entry) throw new Error("the bundle has no bin.ts");
+  return entry.path;
 }
 
 try {

@@ -9,7 +9,7 @@ const ROOT = join(import.meta.dir, "..");
  * that is the only way `--compile` embeds a worker so that `new URL("./watch/x.worker.ts",
  * import.meta.url)` finds it inside the binary. Globbed, so a new worker cannot be forgotten.
  */
-function entrypoints(): string[] {
+export function entrypoints(): string[] {
   const workers = [...new Bun.Glob("*.worker.ts").scanSync({ cwd: join(ROOT, "src", "watch"), absolute: true })];
   if (!workers.length) throw new Error("No src/watch/*.worker.ts found: the binary would start without its watchers.");
   return [join(ROOT, "src", "bin.ts"), ...workers.sort()];

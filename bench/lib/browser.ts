@@ -88,6 +88,15 @@ export class Tab {
     }
   }
 
+  /** Reloads from inside the page, as our client does (`location.reload()`): the load that follows, or null once `deadline` passes. */
+  async reloadFromPage(deadline: number): Promise<Load | null> {
+    const from = this.loads.length;
+    // From a timer, so the evaluation returns before the document it runs in goes away.
+    await this.page.evaluate(() => void setTimeout(() => location.reload(), 0));
+    await this.waitForLoads(from + 1, deadline);
+    return this.loads[from] ?? null;
+  }
+
   /** Waits until no load has arrived for `quietMs`, or until `deadline`. */
   async quiet(quietMs: number, deadline: number): Promise<void> {
     while (wall() < deadline) {

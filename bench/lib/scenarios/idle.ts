@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, groupUsage, spawnGroup, waitForListening } from "../procs.ts";
-import { healthy, type Entry } from "./common.ts";
+import { SOCKET_PATH } from "../../../src/protocol.ts";
+import { ROOT } from "../servers.ts";
+import { healthy, prepareSite, type Entry } from "./common.ts";
 
 export interface IdleResult {
   seconds: number;
@@ -11,20 +13,42 @@ export interface IdleResult {
 }
 
 /**
- * What idling costs without any of our code, measured in the same window and, like the servers,
- * with one WebSocket open: a bare `Bun.serve`, and the same with two workers that do nothing,
- * which is the floor of a design with two watcher workers (each is a JavaScript VM with its own
- * timers and garbage collector).
+ * What idling costs without our code running, measured in the same window and, like the servers,
+ * with one WebSocket open. The bench runs storytime-reload on its output alone, so with one
+ * watcher worker: the references step from a bare `Bun.serve` to one with an idle worker, then
+ * to one that has also loaded all of storytime-reload's code (the CLI's modules, and the output
+ * worker's, waiting for a root it is never sent) and runs none of it. The last is
+ * storytime-reload itself with Bun's once-a-second garbage-collection timer turned off, which
+ * tells the runtime's collecting apart from our code's own work.
  */
 const bareServe = (port: number) =>
   `Bun.serve({ port: ${port}, hostname: "127.0.0.1", fetch: (r, s) => (s.upgrade(r) ? undefined : new Response("ok")), websocket: { message() {} } });`;
-const IDLE_REFERENCES: Record<string, (port: number, worker: string) => string> = {
-  "bare Bun.serve": bareServe,
-  "bare Bun.serve + 2 idle workers": (port, worker) => `for (let i = 0; i < 2; i++) new Worker(${JSON.stringify(worker)}, { smol: true });\n${bareServe(port)}`,
+interface Reference {
+  command(port: number, dir: string): string[];
+  env?: Record<string, string>;
+}
+const IDLE_REFERENCES: Record<string, Reference> = {
+  "bare Bun.serve": { command: (port) => [process.execPath, "-e", bareServe(port)] },
+  "bare Bun.serve + 1 idle worker": {
+    command: (port, dir) => [process.execPath, "-e", `new Worker(${JSON.stringify(join(dir, "idle-worker.ts"))}, { smol: true });\n${bareServe(port)}`],
+  },
+  "the same with storytime-reload's code loaded, none of it running": {
+    command: (port) => [
+      process.execPath,
+      "-e",
+      `await import(${JSON.stringify(join(ROOT, "src", "cli.ts"))});\n` +
+        `new Worker(${JSON.stringify(join(ROOT, "src", "watch", "output.worker.ts"))}, { smol: true });\n${bareServe(port)}`,
+    ],
+  },
+  "storytime-reload with Bun's GC timer off": {
+    command: (port, dir) => [process.execPath, join(ROOT, "src", "cli.ts"), "--output", join(dir, "site"), "--port", `${port}`, "--host", "127.0.0.1"],
+    env: { BUN_GC_TIMER_DISABLE: "1" },
+  },
 };
 
 function openSocket(port: number): Promise<WebSocket> {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
+  // Our socket's path: the bare servers upgrade any.
+  const socket = new WebSocket(`ws://127.0.0.1:${port}${SOCKET_PATH}`);
   return new Promise((resolve, reject) => {
     socket.onopen = () => resolve(socket);
     socket.onerror = () => reject(new Error(`no WebSocket on the idle reference at port ${port}`));
@@ -34,17 +58,19 @@ function openSocket(port: number): Promise<WebSocket> {
 /** All servers idle together, each with its tab open: a quiet afternoon with the catalog on screen. */
 export async function measureIdle(entries: Entry[], seconds: number, dir: string): Promise<{ servers: Map<string, IdleResult>; references: Record<string, IdleResult> }> {
   mkdirSync(dir, { recursive: true });
-  const worker = join(dir, "idle-worker.ts");
-  writeFileSync(worker, "setInterval(() => {}, 2 ** 30);\n");
-  const references = Object.entries(IDLE_REFERENCES).map(([name, script]) => {
+  writeFileSync(join(dir, "idle-worker.ts"), "setInterval(() => {}, 2 ** 30);\n");
+  prepareSite(dir);
+  const references = Object.entries(IDLE_REFERENCES).map(([name, reference]) => {
     const port = freePort();
-    return { name, port, group: spawnGroup([process.execPath, "-e", script(port, worker)], { cwd: dir }) };
+    return { name, port, group: spawnGroup(reference.command(port, dir), { cwd: dir, env: reference.env }) };
   });
   const measured = [...entries.map((e) => ({ name: e.contender.name, pid: e.group.pid })), ...references.map((r) => ({ name: r.name, pid: r.group.pid }))];
   const sockets: WebSocket[] = [];
   try {
     for (const r of references) {
       await waitForListening(r.group, r.port);
+      // As the servers have served their tab's page: our own server's page cache and JIT'd code are part of its idle heap.
+      await (await fetch(`http://127.0.0.1:${r.port}/`)).arrayBuffer();
       sockets.push(await openSocket(r.port));
     }
     // As long after start-up as the servers had: their start-up garbage is collected by now.

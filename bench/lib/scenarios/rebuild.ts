@@ -6,6 +6,7 @@ import { recalibrate, wall } from "../clock.ts";
 import { storyPage } from "../fixture.ts";
 import { freePort, groupUsage, spawnGroup, waitForListening } from "../procs.ts";
 import { ROOT } from "../servers.ts";
+import { watchTiming } from "../../../src/watch/platform.ts";
 import { SETTLE_MS, SHOW_MS } from "./common.ts";
 
 export interface RebuildResult {
@@ -20,6 +21,15 @@ export interface RebuildResult {
   /** ms from the input save to DOMContentLoaded, less the build's measured duration. */
   overhead: number[];
   missed: number;
+  /** The floor of `overhead` on this machine, from parts that are not ours, measured in the same run. */
+  floor: {
+    /** How long the tool lets a save settle on this platform before it builds (src/watch/platform.ts). */
+    settleMs: number;
+    /** ms from spawning the build's shell, as the tool does, to the first line of the build script. */
+    shellStart: number[];
+    /** Chromium reloading the same page served by a bare Bun.serve: navigation start → DOMContentLoaded. */
+    browserReload: number[];
+  };
   /** RSS of the whole process group after the rebuilds: both watcher workers running. */
   rssBytes: number;
   note: string;
@@ -63,6 +73,7 @@ export async function rebuilds(browser: Browser, dir: string, trials: number): P
     buildEndToReady: [],
     overhead: [],
     missed: 0,
+    floor: { settleMs: watchTiming(process.platform).saveSettleMs, shellStart: [], browserReload: [] },
     rssBytes: 0,
     note: "",
   };
@@ -101,7 +112,47 @@ export async function rebuilds(browser: Browser, dir: string, trials: number): P
     await tab?.close();
     await group.stop();
   }
+  if (result.available) {
+    result.floor.shellStart = await shellStarts(dir, trials);
+    result.floor.browserReload = await browserReloads(browser, trials);
+  }
   return result;
+}
+
+/** The build's shell started the way the tool starts it (`/bin/sh -c`), timed to the script's first line. */
+async function shellStarts(dir: string, trials: number): Promise<number[]> {
+  const stamps = join(dir, "shell-stamps");
+  const script = join(dir, "first-line.sh");
+  writeFileSync(script, `printf '%s\\n' "$(date +%s%N)" >> '${stamps}'\n`);
+  writeFileSync(stamps, "");
+  const samples: number[] = [];
+  for (let trial = 0; trial < trials; trial++) {
+    const spawnedAt = wall();
+    await Bun.spawn(["/bin/sh", "-c", `sh '${script}'`], { stdout: "ignore", stderr: "ignore" }).exited;
+    const line = readFileSync(stamps, "utf8").trim().split("\n")[trial];
+    if (line) samples.push(Number(BigInt(line) / 1000n) / 1000 - spawnedAt);
+  }
+  return samples;
+}
+
+/** Chromium's own part of a reload: the same page from a server that does nothing else, reloaded the way our client reloads. */
+async function browserReloads(browser: Browser, trials: number): Promise<number[]> {
+  const html = storyPage("reference");
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } }) });
+  const tab = await Tab.open(browser, `http://127.0.0.1:${server.port}/`);
+  const samples: number[] = [];
+  try {
+    for (let trial = 0; trial < trials; trial++) {
+      recalibrate();
+      const load = await tab.reloadFromPage(wall() + 5_000);
+      if (load) samples.push(load.ready - load.start);
+      await tab.quiet(SETTLE_MS, wall() + SHOW_MS);
+    }
+  } finally {
+    await tab.close();
+    server.stop(true);
+  }
+  return samples;
 }
 
 function readStamps(file: string): Array<{ start: number; end: number }> {
