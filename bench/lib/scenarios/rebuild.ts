@@ -21,7 +21,7 @@ export interface RebuildResult {
   /** ms from the input save to DOMContentLoaded, less the build's measured duration. */
   overhead: number[];
   missed: number;
-  /** The floor of `overhead` on this machine, from parts that are not ours, measured in the same run. */
+  /** The floor of `overhead` on this machine, measured in the same run: our fixed save settle and what lies outside our code. */
   floor: {
     /** How long the tool lets a save settle on this platform before it builds (src/watch/platform.ts). */
     settleMs: number;
