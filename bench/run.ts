@@ -103,10 +103,12 @@ async function main(): Promise<BenchResults> {
   };
 
   progress("compiling the single executable and bundling the source, whose start-ups are measured beside the source's");
-  const executable = await compile(join(work, "executable", "storytime-reload"));
-  const shipped: Contender = { ...list[0]!, command: (port) => [executable, ...list[0]!.command(port).slice(2)] };
-  const bundleEntry = await bundle(join(work, "bundle"));
-  const bundled: Contender = { ...list[0]!, command: (port) => [process.execPath, bundleEntry, ...list[0]!.command(port).slice(2)] };
+  // Our contender with `bun src/cli.ts` swapped for another way of running the same CLI.
+  const runAs = (...program: string[]): Contender => ({ ...list[0]!, command: (port) => [...program, ...list[0]!.command(port).slice(2)] });
+  const built = [
+    { name: "executable", contender: runAs(await compile(join(work, "executable", "storytime-reload"))), into: results.startupExecutable },
+    { name: "bundle", contender: runAs(process.execPath, await bundle(join(work, "bundle"))), into: results.startupBundle },
+  ];
   for (let run = 0; run < TRIALS.startups; run++) {
     progress(`start-up, round ${run + 1} of ${TRIALS.startups}`);
     for (const c of scenario.rotate(list, run)) {
@@ -115,11 +117,8 @@ async function main(): Promise<BenchResults> {
       entry.listening.push(listening);
       entry.firstPage.push(firstPage);
     }
-    for (const [built, into] of [
-      [shipped, results.startupExecutable],
-      [bundled, results.startupBundle],
-    ] as const) {
-      const { listening, firstPage } = await scenario.measureStartup(built, join(work, `startup-${run}`, built === shipped ? "executable" : "bundle"));
+    for (const { name, contender, into } of built) {
+      const { listening, firstPage } = await scenario.measureStartup(contender, join(work, `startup-${run}`, name));
       into.listening.push(listening);
       into.firstPage.push(firstPage);
     }

@@ -36,14 +36,14 @@ function urlFor(host: string, port: number): string {
 
 const LOOKUP_TIMEOUT_MS = 3_000;
 
+/** Loaded when a name must be looked up, which an IP address or localhost never needs. */
+const lookUp = async (host: string) => (await import("node:dns/promises")).lookup(host);
+
 /**
  * A --host name that does not resolve makes Bun's listen fail with ETIMEDOUT after the system's
  * own DNS timeout, or with EINVAL, both with a stack: look it up first, for a bounded time, and
  * say which addresses would work.
  */
-/** Loaded when a name must be looked up, which an IP address or localhost never needs. */
-const lookUp = async (host: string) => (await import("node:dns/promises")).lookup(host);
-
 export async function assertResolvable(
   host: string,
   { lookup = lookUp, timeoutMs = LOOKUP_TIMEOUT_MS, interfaces = networkInterfaces() }: { lookup?: (host: string) => Promise<unknown>; timeoutMs?: number; interfaces?: Interfaces } = {},

@@ -161,7 +161,8 @@ describe("start-up", () => {
     const starting = start(resolveOptions({ port: String(port), output: out }, out), lateOutput);
     try {
       let page = "";
-      while (!page) page = (await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text()).catch(() => "")) || "";
+      // A refused connection fails at once: pause between tries so this loop does not starve the start-up it waits for.
+      while (!page) page = (await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text()).catch(() => Bun.sleep(1).then(() => ""))) || "";
       writeFileSync(join(out, "index.html"), "<p>second</p>");
       const app = await starting;
       const stamped = page.match(/data-storytime-version="(\d+)"/)![1]!;

@@ -134,11 +134,10 @@ export interface Usage {
   processes: number;
 }
 
-/** Read from /proc: the fields of /proc/PID/stat after the command name, which may contain spaces. */
 /**
- * CPU time of every thread of a process from /proc/PID/task/TID/schedstat, in nanoseconds: the
- * clock-tick counters of /proc/PID/stat move in 10 ms steps, coarser than a whole idle minute of
- * a quiet server.
+ * CPU time of every thread of a process, in ms, read in nanoseconds from
+ * /proc/PID/task/TID/schedstat: the clock-tick counters of /proc/PID/stat move in 10 ms steps,
+ * coarser than a whole idle minute of a quiet server.
  */
 function threadsCpuMs(pid: string): number {
   let ns = 0;
@@ -158,6 +157,7 @@ function threadsCpuMs(pid: string): number {
   return ns / 1e6;
 }
 
+/** Read from /proc: the fields of /proc/PID/stat after the command name, which may contain spaces. */
 export function groupUsage(pgid: number): Usage {
   const usage: Usage = { rss: 0, cpuMs: 0, processes: 0 };
   for (const entry of readdirSync("/proc")) {

@@ -215,7 +215,7 @@ function againstBun(results: BenchResults): string {
   const bunFirst = median(results.startup.bun?.firstPage ?? []);
   const sourceFirst = median(results.startup["storytime-reload"]?.firstPage ?? []);
   const exeFirst = median(results.startupExecutable.firstPage);
-  const bundleFirst = median(results.startupBundle?.firstPage ?? []);
+  const bundleFirst = median(results.startupBundle.firstPage);
   const ours = results.load["storytime-reload"]?.requestsPerSecond;
   const theirs = results.load.bun?.requestsPerSecond;
   const idle = results.idle["storytime-reload"];
