@@ -18,7 +18,7 @@ export interface BuildConfig {
 }
 
 const STILL_RUNNING_EVERY_MS = 10_000;
-const STOP_GRACE_MS = 300;
+export const STOP_GRACE_MS = 300;
 /** Past this rate build output is counted, not printed: a flooding build must not stall the server on a slow terminal. */
 const SHOWN_LINES_PER_SECOND = 200;
 /**
@@ -160,22 +160,9 @@ export class BuildRunner {
     this.stopLeftovers();
     this.markBusy();
     const started = performance.now();
-    let proc: Subprocess<"ignore", "pipe", "pipe">;
+    let proc: BuildProcess;
     try {
-      const { argv, windowsVerbatimArguments } = shellCommand(this.config.command, process.platform);
-      proc = Bun.spawn(argv, {
-        cwd: process.cwd(),
-        env: {
-          ...process.env,
-          STORYTIME_INPUT: this.config.input ?? "",
-          STORYTIME_OUTPUT: this.config.output,
-        },
-        stdin: "ignore",
-        stdout: "pipe",
-        stderr: "pipe",
-        detached: process.platform !== "win32",
-        windowsVerbatimArguments,
-      });
+      proc = spawnBuild(this.config);
     } catch (error) {
       // The shell itself could not start (the working directory was deleted, say): a failed build, not a crash.
       this.log.error(`Could not start the build: ${(error as Error).message}; the next change tries again.`);
@@ -188,7 +175,7 @@ export class BuildRunner {
   }
 
   /** Relays the build's output and settles when its shell exits, whatever happens on the way. */
-  private async follow(proc: Subprocess<"ignore", "pipe", "pipe">, started: number, trigger: Trigger): Promise<void> {
+  private async follow(proc: BuildProcess, started: number, trigger: Trigger): Promise<void> {
     let printed = 0;
     const show = throttled(
       (line) => {
@@ -252,8 +239,24 @@ export function shellCommand(command: string, platform: NodeJS.Platform): { argv
   return { argv: ["/bin/sh", "-c", command], windowsVerbatimArguments: false };
 }
 
+export type BuildProcess = Subprocess<"ignore", "pipe", "pipe">;
+
+/** Starts `command` through the shell, in a process group of its own (so all it starts can be stopped with it), its output piped. */
+export function spawnBuild({ command, input, output }: Pick<BuildConfig, "command" | "input" | "output">): BuildProcess {
+  const { argv, windowsVerbatimArguments } = shellCommand(command, process.platform);
+  return Bun.spawn(argv, {
+    cwd: process.cwd(),
+    env: { ...process.env, STORYTIME_INPUT: input ?? "", STORYTIME_OUTPUT: output },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    detached: process.platform !== "win32",
+    windowsVerbatimArguments,
+  });
+}
+
 /** The negative pid reaches the build's whole process group; Windows has no groups, so taskkill walks the tree. */
-function stopGroup(pid: number, signal: NodeJS.Signals): void {
+export function stopGroup(pid: number, signal: NodeJS.Signals): void {
   if (process.platform === "win32") {
     Bun.spawnSync(["taskkill", "/pid", String(pid), "/T", "/F"], { stdout: "ignore", stderr: "ignore" });
     return;
@@ -265,7 +268,7 @@ function stopGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-async function relayLines(stream: ReadableStream<Uint8Array>, emit: (line: string) => void): Promise<void> {
+export async function relayLines(stream: ReadableStream<Uint8Array>, emit: (line: string) => void): Promise<void> {
   const decoder = new TextDecoder();
   const reader = stream.getReader();
   let pending = "";
@@ -287,7 +290,7 @@ async function relayLines(stream: ReadableStream<Uint8Array>, emit: (line: strin
 }
 
 /** Shows up to SHOWN_LINES_PER_SECOND lines each second and counts the rest, reported once per second. */
-function throttled(show: (line: string) => void, reportHidden: (count: number) => void) {
+export function throttled(show: (line: string) => void, reportHidden: (count: number) => void) {
   let windowStart = 0;
   let shown = 0;
   let hidden = 0;
@@ -317,6 +320,6 @@ function describeTrigger({ paths }: Trigger): string {
   return ` (${paths[0]} changed${paths.length > 1 ? ` and ${paths.length - 1} more file${paths.length > 2 ? "s" : ""}` : ""})`;
 }
 
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
