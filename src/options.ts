@@ -15,6 +15,7 @@ export interface RawArgs {
   output?: string;
   input?: string;
   build?: string;
+  watchBuild?: string;
   port?: string;
   host?: string;
   open?: boolean;
@@ -26,19 +27,36 @@ export interface Options {
   /** Absolute path of the directory watched for rebuilds, or null when there is none to watch. */
   input: string | null;
   build: string | null;
+  /** A command that keeps running and rebuilds the output by itself (a generator's watch mode). */
+  watchBuild: string | null;
   port: number;
   host: string;
   open: boolean;
 }
 
-const EXAMPLES = { output: "build/catalog", input: "src/storytime", build: '"storytime build src/storytime build/catalog"', port: "8080", host: "127.0.0.1" };
+const EXAMPLES = {
+  output: "build/catalog",
+  input: "src/storytime",
+  build: '"storytime build src/storytime build/catalog"',
+  watchBuild: '"hugo --watch"',
+  port: "8080",
+  host: "127.0.0.1",
+};
+
+/** How a user types the option: watchBuild is --watch-build. */
+const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 
 export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Options {
   for (const flag of Object.keys(EXAMPLES) as Array<keyof typeof EXAMPLES>) {
     // "--output" with nothing after it would otherwise mean the current directory.
     if (raw[flag] !== undefined && String(raw[flag]).trim() === "") {
-      throw new UsageError(`--${flag} needs a value, for example --${flag} ${EXAMPLES[flag]}.`);
+      throw new UsageError(`${flagOf(flag)} needs a value, for example ${flagOf(flag)} ${EXAMPLES[flag]}.`);
     }
+  }
+  if (raw.build !== undefined && raw.watchBuild !== undefined) {
+    throw new UsageError(
+      "--build and --watch-build both rebuild the output; pass one: --build for a command that builds once and exits, --watch-build for one that keeps running (hugo --watch).",
+    );
   }
   const output = resolveOutput(raw.output, cwd);
   const input = resolveInput(raw.input, cwd);
@@ -47,6 +65,7 @@ export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Optio
     output,
     input,
     build: raw.build ?? null,
+    watchBuild: raw.watchBuild ?? null,
     port: parsePort(raw.port),
     host: parseHost(raw.host),
     open: raw.open === true,

@@ -2,12 +2,14 @@ import { localUrl } from "./address.ts";
 import { BuildRunner } from "./build.ts";
 import { OutputChanges } from "./changes.ts";
 import { log } from "./log.ts";
+import { OutsideBuild, START_WAIT_MS } from "./outside-build.ts";
 import { UsageError, isCode } from "./errors.ts";
 import type { Options } from "./options.ts";
 import { RELOAD_MESSAGE, RELOAD_TOPIC } from "./protocol.ts";
 import { reloadLog } from "./reload-log.ts";
 import { startServer } from "./server.ts";
 import { logStartup } from "./startup-log.ts";
+import { WatchBuild } from "./watch-build.ts";
 import { startWatcher, type Watcher } from "./watchers.ts";
 import { rearmMayLoseOtherEvents, watchTiming } from "./watch/platform.ts";
 import { ROOT_CHECK_MS } from "./watch/watch-tree.ts";
@@ -51,24 +53,40 @@ export async function start(options: Options, watch: typeof startWatcher = start
   const otherMayHaveMissed = (other: () => Watcher | null) => {
     if (rearmMayLoseOtherEvents(process.platform)) other()?.recheck(Date.now() - ROOT_CHECK_MS);
   };
+  // Pages wait until the output watcher has reported a build's last write, not a guessed while.
+  const holdPages = (idle: Promise<void>) => changes.holdFor(idle.then(() => output.flush()));
+  // Without a build of our own, whatever writes the output after a save is someone else's build.
+  const outside =
+    options.build || !(options.input || options.watchBuild)
+      ? null
+      : new OutsideBuild({ quietMs: PAGE_GATE.burstQuietMs, writerRunsHere: options.watchBuild !== null, onBusy: holdPages, confirmWrites: () => output.flush() });
   const output = watch("output", options.output, (path) => {
     if (path === null) otherMayHaveMissed(() => input);
+    outside?.wrote();
     changes.record();
     server.publish(RELOAD_TOPIC, RELOAD_MESSAGE);
     reloads.changed(path, server.subscriberCount(RELOAD_TOPIC));
   });
   changes.confirmWith(() => output.flush());
-  const builder = options.build
-    ? new BuildRunner({
-        command: options.build,
-        input: options.input,
-        output: options.output,
-        // Pages wait until the output watcher has reported the build's last write, not a guessed while.
-        onBusy: (idle) => changes.holdFor(idle.then(() => output.flush())),
-      })
-    : null;
+  const builder = options.build ? new BuildRunner({ command: options.build, input: options.input, output: options.output, onBusy: holdPages }) : null;
+  const writer =
+    outside && options.watchBuild
+      ? new WatchBuild({
+          command: options.watchBuild,
+          input: options.input,
+          output: options.output,
+          onStart: () => outside.expect(START_WAIT_MS),
+          onLine: (line) => outside.printed(line),
+          onExit: () => outside.endNow(),
+        })
+      : null;
+  // The generator's own watch mode says what it rebuilds; a change is only logged when nothing here builds.
+  const saved = builder ? (path: string) => builder.request(path) : (path: string) => {
+    outside?.expect();
+    if (!writer) log.info(`${path} changed`);
+  };
   const input: Watcher | null = options.input
-    ? watchInput(watch, options.input, builder, reloads.edited, () => otherMayHaveMissed(() => output))
+    ? watchInput(watch, options.input, saved, reloads.edited, () => otherMayHaveMissed(() => output))
     : null;
   try {
     await Promise.all([output.ready, input?.ready]);
@@ -90,6 +108,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
   logStartup(options, server.port!);
   // The first build starts after the server listens: pages requested meanwhile wait for it.
   builder?.startNow();
+  writer?.start();
 
   return {
     url,
@@ -98,18 +117,17 @@ export async function start(options: Options, watch: typeof startWatcher = start
       output.stop();
       input?.stop();
       server.stop(true);
-      await builder?.stop();
+      await Promise.all([builder?.stop(), writer?.stop()]);
+      outside?.endNow();
     },
   };
 }
 
-function watchInput(watch: typeof startWatcher, root: string, builder: BuildRunner | null, edited: (path: string) => void, rearmed: () => void) {
+function watchInput(watch: typeof startWatcher, root: string, saved: (path: string) => void, edited: (path: string) => void, rearmed: () => void) {
   return watch("input", root, (path) => {
     if (path) edited(path);
     else rearmed();
-    const shown = path ?? "the input directory";
-    if (builder) builder.request(shown);
-    else log.info(`${shown} changed`);
+    saved(path ?? "the input directory");
   });
 }
 
