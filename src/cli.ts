@@ -1,4 +1,5 @@
 #!/usr/bin/env bun
+import { parseArgs } from "node:util";
 import { defineCommand, renderUsage, runCommand, type ArgsDef } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import { assertResolvable } from "./address.ts";
@@ -19,7 +20,7 @@ const args = {
   },
   input: {
     type: "string",
-    description: `Directory of the catalog's sources, watched to rebuild (default: ${DEFAULTS.input})`,
+    description: `Directory of the catalog's sources, watched to rebuild; repeat it for several (default: ${DEFAULTS.input}). An output inside it is left out`,
     valueHint: "dir",
   },
   build: {
@@ -70,7 +71,7 @@ export const command = defineCommand({
       process.stdout.write(`${pkg.version}\n`);
       return null;
     }
-    const options = resolveOptions(args as RawArgs);
+    const options = resolveOptions({ ...args, input: everyValue(rawArgs, "input") } as RawArgs);
     await assertResolvable(options.host);
     const app = await start(options);
     const instance = registerInstance(options.output, app.url);
@@ -98,6 +99,20 @@ export async function usage(color: boolean): Promise<string> {
 
 function colorful(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true && !process.env.NO_COLOR;
+}
+
+/**
+ * Each value of a repeatable option, in order, or undefined when it is not given: citty keeps only
+ * the last. Read with the parser citty itself uses and the same definitions, so a value that looks
+ * like the option (`--build "--input"`) stays the value of its own option.
+ */
+function everyValue(rawArgs: string[], name: keyof typeof args): string[] | undefined {
+  const options = Object.fromEntries(
+    Object.entries(args).map(([key, arg]) => [key, { type: arg.type, multiple: key === name, ...("alias" in arg && arg.alias.length === 1 ? { short: arg.alias } : {}) }]),
+  );
+  const values = parseArgs({ args: rawArgs, options, strict: false, allowPositionals: true }).values[name];
+  // A value-less last `--input` parses as true, which citty passes on as "".
+  return Array.isArray(values) ? values.map((value) => (typeof value === "string" ? value : "")) : undefined;
 }
 
 /** What citty lets through silently: flags it does not know and stray words. */

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { localUrl } from "./address.ts";
 import { BuildRunner } from "./build.ts";
 import { OutputChanges } from "./changes.ts";
@@ -8,7 +9,7 @@ import type { Options } from "./options.ts";
 import { RELOAD_MESSAGE, RELOAD_TOPIC } from "./protocol.ts";
 import { reloadLog } from "./reload-log.ts";
 import { startServer } from "./server.ts";
-import { logStartup } from "./startup-log.ts";
+import { displayPath, logStartup } from "./startup-log.ts";
 import { WatchBuild } from "./watch-build.ts";
 import { startWatcher, type Watcher } from "./watchers.ts";
 import { rearmMayLoseOtherEvents, watchTiming } from "./watch/platform.ts";
@@ -49,31 +50,32 @@ export async function start(options: Options, watch: typeof startWatcher = start
   const changes = new OutputChanges(PAGE_GATE);
   const server = listen(options, changes);
   const reloads = reloadLog(options.output);
-  // Each watcher's re-arm (reported as a null path) may have cost the other one events on macOS.
-  const otherMayHaveMissed = (other: () => Watcher | null) => {
-    if (rearmMayLoseOtherEvents(process.platform)) other()?.recheck(Date.now() - ROOT_CHECK_MS);
+  // Each watcher's re-arm (reported as a null path) may have cost the others events on macOS.
+  const othersMayHaveMissed = (rearmed: Watcher) => {
+    if (!rearmMayLoseOtherEvents(process.platform)) return;
+    for (const other of [output, ...inputs]) if (other !== rearmed) other.recheck(Date.now() - ROOT_CHECK_MS);
   };
   // Pages wait until the output watcher has reported a build's last write, not a guessed while.
   const holdPages = (idle: Promise<void>) => changes.holdFor(idle.then(() => output.flush()));
   // Without a build of our own, whatever writes the output after a save is someone else's build.
   const outside =
-    options.build || !(options.input || options.watchBuild)
+    options.build || !(options.inputs.length || options.watchBuild)
       ? null
       : new OutsideBuild({ quietMs: PAGE_GATE.burstQuietMs, writerRunsHere: options.watchBuild !== null, onBusy: holdPages, confirmWrites: () => output.flush() });
   const output = watch("output", options.output, (path) => {
-    if (path === null) otherMayHaveMissed(() => input);
+    if (path === null) othersMayHaveMissed(output);
     outside?.wrote();
     changes.record();
     server.publish(RELOAD_TOPIC, RELOAD_MESSAGE);
     reloads.changed(path, server.subscriberCount(RELOAD_TOPIC));
   });
   changes.confirmWith(() => output.flush());
-  const builder = options.build ? new BuildRunner({ command: options.build, input: options.input, output: options.output, onBusy: holdPages }) : null;
+  const builder = options.build ? new BuildRunner({ command: options.build, input: options.inputs[0] ?? null, output: options.output, onBusy: holdPages }) : null;
   const writer =
     outside && options.watchBuild
       ? new WatchBuild({
           command: options.watchBuild,
-          input: options.input,
+          input: options.inputs[0] ?? null,
           output: options.output,
           onStart: () => outside.expect(START_WAIT_MS),
           onLine: (line) => outside.printed(line),
@@ -81,19 +83,24 @@ export async function start(options: Options, watch: typeof startWatcher = start
         })
       : null;
   // The generator's own watch mode says what it rebuilds; a change is only logged when nothing here builds.
-  const saved = builder ? (path: string) => builder.request(path) : (path: string) => {
-    outside?.expect();
-    if (!writer) log.info(`${path} changed`);
-  };
-  const input: Watcher | null = options.input
-    ? watchInput(watch, options.input, saved, reloads.edited, () => otherMayHaveMissed(() => output))
-    : null;
+  const saved = builder
+    ? (path: string) => builder.request(path)
+    : (path: string) => {
+        outside?.expect();
+        if (!writer) log.info(`${path} changed`);
+      };
+  const inputs = options.inputs.map((root) => {
+    // With several inputs, a path names its input too: `content/post.md`, not `post.md`.
+    const shownAs = options.inputs.length > 1 ? displayPath(root) : "";
+    const input: Watcher = watchInput(watch, { root, shownAs, exclude: options.output }, saved, reloads.edited, () => othersMayHaveMissed(input));
+    return input;
+  });
   try {
-    await Promise.all([output.ready, input?.ready]);
+    await Promise.all([output.ready, ...inputs.map((input) => input.ready)]);
   } catch (error) {
     // Nothing started here may outlive a failed start: the caller exits, or (in tests) goes on.
     output.stop();
-    input?.stop();
+    for (const input of inputs) input.stop();
     server.stop(true);
     throw error;
   }
@@ -115,7 +122,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
     port: server.port!,
     async stop() {
       output.stop();
-      input?.stop();
+      for (const input of inputs) input.stop();
       server.stop(true);
       await Promise.all([builder?.stop(), writer?.stop()]);
       outside?.endNow();
@@ -123,12 +130,24 @@ export async function start(options: Options, watch: typeof startWatcher = start
   };
 }
 
-function watchInput(watch: typeof startWatcher, root: string, saved: (path: string) => void, edited: (path: string) => void, rearmed: () => void) {
-  return watch("input", root, (path) => {
-    if (path) edited(path);
-    else rearmed();
-    saved(path ?? "the input directory");
-  });
+/** `exclude` is the output, left out of the input's watch wherever it lies. */
+function watchInput(
+  watch: typeof startWatcher,
+  input: { root: string; shownAs: string; exclude: string },
+  saved: (path: string) => void,
+  edited: (path: string) => void,
+  rearmed: () => void,
+) {
+  return watch(
+    "input",
+    input.root,
+    (path) => {
+      if (path) edited(path);
+      else rearmed();
+      saved(path === null ? `the input directory${input.shownAs && ` ${input.shownAs}`}` : join(input.shownAs, path));
+    },
+    { exclude: input.exclude },
+  );
 }
 
 function listen(options: Options, changes: OutputChanges) {

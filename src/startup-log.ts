@@ -5,6 +5,7 @@ import { localUrl, networkUrls } from "./address.ts";
 import { isExposed } from "./guard.ts";
 import { log } from "./log.ts";
 import { DEFAULTS, type Options } from "./options.ts";
+import { isInside, realPathOf } from "./real-path.ts";
 
 /** The lines a user reads once the server listens: where to look, what is watched, and what a missing output means. */
 export function logStartup(options: Options, port: number, interfaces = networkInterfaces()): void {
@@ -19,8 +20,9 @@ export function logStartup(options: Options, port: number, interfaces = networkI
   if (isExposed(options.host)) {
     log.warn(`Listening on ${options.host}: the catalog is reachable from the network, not only from this machine.`);
   }
-  if (options.input) {
-    log.info(`Watching ${displayPath(options.input)}: ${inputRole(options)}`);
+  if (options.inputs.length) {
+    const watched = options.inputs.map((input) => `${displayPath(input)}${leftOut(input, options.output)}`).join(", ");
+    log.info(`Watching ${watched}: ${inputRole(options)}`);
   } else if (options.watchBuild) {
     log.info(`No input directory (${DEFAULTS.input} is not here): \`${options.watchBuild}\` watches the sources, and pages wait for a rebuild only once it writes; pass --input to hold them from the save on.`);
   } else {
@@ -34,7 +36,13 @@ function inputRole({ build, watchBuild }: Options): string {
   return "changes are only logged, as no --build was given; pages wait for whatever rebuilds the output after a change";
 }
 
-function displayPath(path: string): string {
+/** Said once: the output inside an input (a generator's default layout) is not watched as a source. */
+function leftOut(input: string, output: string): string {
+  return isInside(realPathOf(output), realPathOf(input)) ? ` (except ${displayPath(output)}, the output)` : "";
+}
+
+/** A path as the user would type it from here: relative to the working directory when inside it. */
+export function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith("..") ? rel : path;
 }

@@ -9,13 +9,13 @@ const LAN = { eth0: [{ address: "192.168.1.20", family: "IPv4", internal: false 
 
 function linesFor(options: Partial<Options>): string[] {
   const mark = logged.length;
-  logStartup({ output: tempDir(), input: null, build: null, watchBuild: null, port: 0, host: "127.0.0.1", open: false, ...options }, 8080, LAN);
+  logStartup({ output: tempDir(), inputs: [], build: null, watchBuild: null, port: 0, host: "127.0.0.1", open: false, ...options }, 8080, LAN);
   return logged.slice(mark);
 }
 
 describe("start-up lines", () => {
   test("a missing output with a build: pages wait for the first build", () => {
-    const [serving] = linesFor({ output: join(tempDir(), "build"), input: tempDir(), build: "make" });
+    const [serving] = linesFor({ output: join(tempDir(), "build"), inputs: [tempDir()], build: "make" });
     expect(serving).toEndWith("(not there yet: pages wait for the first build)");
   });
 

@@ -1,5 +1,6 @@
-import { dirname, basename, join, relative, sep, isAbsolute } from "node:path";
+import { dirname, basename, join, relative } from "node:path";
 import { lstatSync, realpathSync, statSync, watch, type FSWatcher } from "node:fs";
+import { isInside } from "../real-path.ts";
 import { walkFiles } from "./walk.ts";
 
 /**
@@ -9,8 +10,9 @@ import { walkFiles } from "./walk.ts";
  * targets of the links found under `root` that lie outside it, and reports their changes under
  * the link's own path. Each real directory is visited once, so a link cycle ends, and a target
  * reached by two links is watched once. Broken links are skipped until a rescan finds them whole.
+ * What `excluded` holds (real paths: the output inside an input) is neither walked nor reported.
  */
-export function watchLinkTargets(root: string, report: (path: string) => void) {
+export function watchLinkTargets(root: string, report: (path: string) => void, excluded: (realPath: string) => boolean = () => false) {
   /** By the link's path under the root: what it leads to, and the watch on that. */
   let watches = new Map<string, { target: string; watcher: FSWatcher }>();
   let realRoot = root;
@@ -29,7 +31,7 @@ export function watchLinkTargets(root: string, report: (path: string) => void) {
         } catch {
           return;
         }
-        if (isInside(target, realRoot) || found.has(target)) return;
+        if (isInside(target, realRoot) || found.has(target) || excluded(target)) return;
         const shown = join(shownAs, relative(dir, path));
         found.set(target, { target, isDir, path: shown });
         // A target is walked once, however many links (or a cycle of them) lead to it.
@@ -37,16 +39,19 @@ export function watchLinkTargets(root: string, report: (path: string) => void) {
           visited.add(target);
           walk(target, shown);
         }
-      });
+      }, (sub) => !excluded(sub));
     };
-    walk(root, "");
+    // From the real root, so that every directory walked is a real path `excluded` can judge.
+    walk(realRoot, "");
     return found;
   }
 
   function watchTarget({ target, isDir, path }: { target: string; isDir: boolean; path: string }): FSWatcher | null {
     try {
       const watcher = isDir
-        ? watch(target, { recursive: true }, (_event, name) => report(name ? join(path, String(name)) : path))
+        ? watch(target, { recursive: true }, (_event, name) => {
+            if (!name || !excluded(join(target, String(name)))) report(name ? join(path, String(name)) : path);
+          })
         : // The file's directory, not the file: an editor's atomic save replaces the file's inode.
           watch(dirname(target), (_event, name) => {
             if (name && String(name) === basename(target)) report(path);
@@ -98,9 +103,4 @@ export function watchLinkTargets(root: string, report: (path: string) => void) {
       watches.clear();
     },
   };
-}
-
-function isInside(path: string, dir: string): boolean {
-  const rel = relative(dir, path);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel) && !rel.startsWith(sep));
 }

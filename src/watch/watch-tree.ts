@@ -14,6 +14,8 @@ export interface TreeEvents {
 export interface TreeOptions {
   /** Also watch what symlinks inside the tree point at (the input: sources linked in from elsewhere). */
   followLinks?: boolean;
+  /** Real paths left out of the links followed (the output inside an input). */
+  excluded?: (realPath: string) => boolean;
   /** After each re-arm, write a marker file and arm again if its event never comes (the output only: it is ours to write in). */
   probeRearms?: boolean;
 }
@@ -102,7 +104,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
         if (options.followLinks) {
           const armedWatcher = watcher;
           setTimeout(() => {
-            if (!closed && watcher === armedWatcher) links = watchLinkTargets(root, onEvent);
+            if (!closed && watcher === armedWatcher) links = watchLinkTargets(root, onEvent, options.excluded);
           }, 0);
         }
         if (announce && options.probeRearms) probeWatch();
