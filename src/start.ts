@@ -3,7 +3,7 @@ import { localUrl } from "./address.ts";
 import { BuildRunner } from "./build.ts";
 import { OutputChanges } from "./changes.ts";
 import { log } from "./log.ts";
-import { OutsideBuild, START_WAIT_MS } from "./outside-build.ts";
+import { OutsideBuild } from "./outside-build.ts";
 import { UsageError, isCode } from "./errors.ts";
 import type { Options } from "./options.ts";
 import { RELOAD_MESSAGE, RELOAD_TOPIC } from "./protocol.ts";
@@ -77,7 +77,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
           command: options.watchBuild,
           input: options.inputs[0] ?? null,
           output: options.output,
-          onStart: () => outside.expect(START_WAIT_MS),
+          onStart: () => outside.started(),
           onLine: (line) => outside.printed(line),
           onExit: () => outside.endNow(),
         })
@@ -86,7 +86,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
   const saved = builder
     ? (path: string) => builder.request(path)
     : (path: string) => {
-        outside?.expect();
+        outside?.saved();
         if (!writer) log.info(`${path} changed`);
       };
   const inputs = options.inputs.map((root) => {

@@ -46,8 +46,8 @@ describeUnless(POSIX_SHELL_SKIP)("--watch-build", () => {
   });
 
   test("a save gives one reload: the tab's page is served once the rebuild's last group is written, before its timing is learned and after", async () => {
-    // From the third save on, the generator's "Built in" line ends a rebuild, which then may pause longer than any it paused before.
-    const p = project({ GROUP_GAPS_MS: "150,150,150,700" });
+    // From the second save on, the generator's "Built in" line ends a rebuild, which then may pause longer than any quiet time would wait.
+    const p = project({ GROUP_GAPS_MS: "150,150,150,1200" });
     const mark = logged.length;
     const app = await startApp({ input: p.input, output: p.output, watchBuild: p.watchBuild });
     await waitForLog(/^storytime:build: Built in \d+ ms$/, 10_000, mark);
