@@ -20,7 +20,7 @@ const args = {
   },
   input: {
     type: "string",
-    description: `Directory of the catalog's sources, watched to rebuild; repeat it for several (default: ${DEFAULTS.input}). An output inside it is left out`,
+    description: `Directory of the catalog's sources, watched to rebuild (default: ${DEFAULTS.input}); repeatable; an output inside it is left out`,
     valueHint: "dir",
   },
   build: {

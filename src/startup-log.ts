@@ -44,5 +44,6 @@ function leftOut(input: string, output: string): string {
 /** A path as the user would type it from here: relative to the working directory when inside it. */
 export function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith("..") ? rel : path;
+  if (rel === "") return ".";
+  return !rel.startsWith("..") ? rel : path;
 }

@@ -36,6 +36,11 @@ describe("start-up lines", () => {
     expect(lines[2]).toContain("reachable from the network");
   });
 
+  test("an input holding the output, the working directory itself: watched as `.`, the output named as left out, once", () => {
+    const lines = linesFor({ inputs: [process.cwd()], output: join(process.cwd(), "_site-not-there"), build: "make" });
+    expect(lines.filter((line) => line.includes("Watching"))).toEqual(["storytime: Watching . (except _site-not-there, the output): a change runs `make`"]);
+  });
+
   test("loopback: no network line", () => {
     expect(linesFor({}).some((line) => line.includes("On your network"))).toBe(false);
   });
