@@ -23,8 +23,11 @@ const TRIALS = quick
   ? { startups: 3, idleSeconds: 5, saves: 6, secondSaves: 10, bursts: 1, fanoutRuns: 1, loadSeconds: 2, changes: 10_000, rebuilds: 4, recreates: 1, generatorSaves: 3 }
   : { startups: 9, idleSeconds: 30, saves: 20, secondSaves: 40, bursts: 3, fanoutRuns: 2, loadSeconds: 5, changes: 10_000, rebuilds: 10, recreates: 3, generatorSaves: 10 };
 
-/** The bound is 10 minutes; stop a little before, whatever is still running. */
-const TIME_LIMIT_MS = 9.5 * 60 * 1000;
+/**
+ * The issue's bound is 10 minutes; stop a little before, whatever is still running. The
+ * generators take longer: five of them, three modes each, and a save can take seconds to show.
+ */
+const TIME_LIMIT_MS = (generatorsOnly ? 20 : 9.5) * 60 * 1000;
 
 const startedAt = performance.now();
 const work = mkdtempSync(join(tmpdir(), "storytime-bench-"));

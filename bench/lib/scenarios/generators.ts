@@ -53,7 +53,9 @@ const FIRST_PAGE_MS = 60_000;
  */
 export async function generatorSaves(browser: Browser, dir: string, trials: number, progress: (message: string) => void): Promise<GeneratorResult[]> {
   const results: GeneratorResult[] = [];
-  for (const generator of generators()) {
+  // BENCH_GENERATORS=Hugo,Eleventy measures only those, while looking into one.
+  const only = process.env.BENCH_GENERATORS?.split(",");
+  for (const generator of generators().filter((g) => !only || only.includes(g.name))) {
     const result: GeneratorResult = { name: generator.name, version: generator.version, missing: generator.missing, modes: {}, startup: [], oneShotBuild: [] };
     results.push(result);
     if (generator.missing) {
