@@ -11,8 +11,11 @@
  * - better, its own word: a writer ends each rebuild with the same line, give or take its numbers
  *   ("Total in 12 ms", "[11ty] Wrote 31 files in 0.06 seconds"), so a line that ended a rebuild
  *   ends the next one as soon as it is printed. A line that turns out to come before more writes
- *   of its rebuild is never trusted again. The writer's first build is left out: what it prints
- *   last (Hugo's "Press Ctrl+C to stop") is not how its rebuilds end.
+ *   of its rebuild is never trusted again.
+ *
+ * The writer's first build teaches neither: it ends differently (Hugo prints "Press Ctrl+C to
+ * stop"), and a full build pauses and lasts longer than a rebuild (Eleventy copied its assets
+ * 750 ms before its pages on a busy machine).
  *
  * A rebuild starts with an input save, with the writer's start, or (for a writer we run, which
  * may rebuild for changes we do not watch) with any write.
@@ -96,7 +99,7 @@ export class OutsideBuild {
       if (!late && !this.config.writerRunsHere) return;
       if (late) {
         previous!.hadLateGroup = true;
-        this.widen(now - previous!.lastWriteAt!);
+        if (!previous!.first) this.widen(now - previous!.lastWriteAt!);
       }
       rebuild = this.open(now, this.firstWriteWaitMs());
       if (late && previous!.endedBy === "line") rebuild.follows = previous!.lastLine;
@@ -201,7 +204,7 @@ export class OutsideBuild {
     this.last = rebuild;
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (rebuild.lastWriteAt !== null) {
+    if (rebuild.lastWriteAt !== null && !rebuild.first) {
       this.history.push({ gap: rebuild.widestGap, span: rebuild.lastWriteAt - rebuild.startedAt });
       if (this.history.length > REMEMBERED) this.history.shift();
     }

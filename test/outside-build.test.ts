@@ -94,12 +94,16 @@ describe("rebuilds by a writer we do not run per save", () => {
     expect(await endsAtLine(w, "Done in 31 ms")).toBe(true);
   });
 
-  test("what the writer prints last in its first build is not how its rebuilds end", async () => {
-    const w = writer();
+  test("the writer's first build teaches neither how its rebuilds end nor how long they pause", async () => {
+    const w = writer({ quietMs: 20 });
+    const gap = w.outside.gapMs();
     w.outside.started();
+    w.outside.wrote();
+    await Bun.sleep(100);
     w.outside.wrote();
     w.outside.printed("Press Ctrl+C to stop");
     await over(w);
+    expect(w.outside.gapMs()).toBe(gap);
     expect(await endsAtLine(w, "Press Ctrl+C to stop")).toBe(false);
   });
 
