@@ -195,7 +195,7 @@ export class OutsideBuild {
       if (this.current !== rebuild) return;
       if (performance.now() >= this.deadline(rebuild)) this.finish(rebuild, "quiet");
       else this.arm();
-    }, at - performance.now());
+    }, Math.max(0, at - performance.now()));
   }
 
   private finish(rebuild: Rebuild, by: "line" | "quiet"): void {
