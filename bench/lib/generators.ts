@@ -70,7 +70,8 @@ function hugo(): Generator {
       "static/style.css": STYLE,
       ...numbered((i) => [`content/pages/page-${i}.md`, page(`Page ${i}`)]),
     },
-    build: "hugo --quiet",
+    // As README recommends: without it, a deleted page's output stays and is still served.
+    build: "hugo --cleanDestinationDir --quiet",
     watch: "hugo --watch",
     serve: (port) => ["hugo", "server", "--bind", "127.0.0.1", "--port", `${port}`],
   };
