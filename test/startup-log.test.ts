@@ -41,6 +41,20 @@ describe("start-up lines", () => {
     expect(lines.filter((line) => line.includes("Watching"))).toEqual(["storytime: Watching . (except _site-not-there, the output): a change runs `make`"]);
   });
 
+  test("a generator's watch mode: pages wait for its first build, then after a change for what it writes", () => {
+    const input = tempDir();
+    const [serving, watching] = linesFor({ output: join(tempDir(), "public"), inputs: [input], watchBuild: "hugo --watch" });
+    expect(serving).toEndWith("(not there yet: pages wait for the first build)");
+    expect(watching).toEndWith(": `hugo --watch` rebuilds on its own, and after a change pages wait until it has written the output");
+    const [, alone] = linesFor({ watchBuild: "hugo --watch" });
+    expect(alone).toContain("No input directory (src/storytime is not here): `hugo --watch` watches the sources");
+  });
+
+  test("an input and no build: changes are logged, and pages wait for whatever rebuilds the output", () => {
+    const [, watching] = linesFor({ inputs: [tempDir()] });
+    expect(watching).toEndWith("changes are only logged, as no --build was given; pages wait for whatever rebuilds the output after a change");
+  });
+
   test("loopback: no network line", () => {
     expect(linesFor({}).some((line) => line.includes("On your network"))).toBe(false);
   });
