@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TestSocket, cleanup, describeUnless, fakeGeneratorProject as project, logged, POSIX_SHELL_SKIP, startApp, tempDir, url, waitForLog } from "./helpers.ts";
 import { CLI, alive, ends, run } from "./process.ts";
@@ -64,6 +64,31 @@ describeUnless(POSIX_SHELL_SKIP)("--watch-build", () => {
       // Served after the last group, its counter is current: the reloaded tab is not told to reload again.
       const reloaded = await TestSocket.open(app, stampOf(page));
       expect(await reloaded.staysQuiet(400)).toBe(true);
+    }
+  });
+
+  test("with the watch mode run in another terminal (no --build, no --watch-build), a save still gives one reload", async () => {
+    const p = project({ GROUP_GAPS_MS: "150" });
+    const app = await startApp({ input: p.input, output: p.output });
+    const elsewhere = Bun.spawn(["/bin/sh", "-c", p.watchBuild], { env: { ...process.env, STORYTIME_INPUT: p.input, STORYTIME_OUTPUT: p.output }, stdout: "ignore", stderr: "ignore" });
+    try {
+      await until(() => existsSync(join(p.output, "style.css")), "the generator's first build");
+      // A page whose counter is current, once the first build's writes are all in.
+      let page = "";
+      do page = await (await fetch(url(app, "/"))).text();
+      while (!(await (await TestSocket.open(app, stampOf(page))).staysQuiet(300)));
+      for (let save = 1; save <= 3; save++) {
+        const css = readFileSync(join(p.output, "style.css"), "utf8");
+        const socket = await TestSocket.open(app, stampOf(page));
+        writeFileSync(join(p.input, "page.txt"), `save ${save}`);
+        await socket.waitFor(1, 5_000);
+        page = await (await fetch(url(app, "/"))).text();
+        expect(page).toContain(`>save ${save}<`);
+        expect(readFileSync(join(p.output, "style.css"), "utf8")).not.toBe(css);
+        expect(await (await TestSocket.open(app, stampOf(page))).staysQuiet(400)).toBe(true);
+      }
+    } finally {
+      elsewhere.kill("SIGKILL");
     }
   });
 
