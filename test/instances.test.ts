@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { join } from "node:path";
 import { instancesServing, registerInstance } from "../src/instances.ts";
 import { POSIX_FS_SKIP, cleanup, logged, tempDir, testUnless } from "./helpers.ts";
-import { CLI, launch } from "./process.ts";
+import { CLI, launch, run } from "./process.ts";
 
 afterEach(cleanup);
 
@@ -186,6 +186,23 @@ describe("where records are kept", () => {
 });
 
 describe("as processes", () => {
+  test("a port held by another storytime-reload on the same output names it and --port 0, exit 2", async () => {
+    const out = tempDir();
+    const env = { XDG_RUNTIME_DIR: tempDir() };
+    const first = await launch(["bun", CLI, "--output", out, "--port", "0"], { env });
+    try {
+      const { code, stdout, stderr } = await run(["bun", CLI, "--output", out, "--port", String(first.port)], { env });
+      expect(code).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr.trim()).toBe(
+        `[storytime] ✖ Port ${first.port} on 127.0.0.1 is already in use by another storytime-reload (pid ${first.proc.pid}) serving this output at ${first.url}: ` +
+          `open that one, stop it, or pass --port 0 for any free port.`,
+      );
+    } finally {
+      first.proc.kill("SIGKILL");
+    }
+  });
+
   test("the record of a server that stops is gone, and so is the folder", async () => {
     const runtime = tempDir();
     const server = await launch(["bun", CLI, "--output", tempDir(), "--port", "0"], { env: { XDG_RUNTIME_DIR: runtime } });
