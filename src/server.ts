@@ -136,8 +136,10 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
       if (refusal) return refusal;
       const url = request.headers.has("host") ? URL.parse(request.url) : null;
       if (!url) return secured(new Response("Bad request: a Host header is required\n", { status: 400 }));
-      if (url.pathname === SOCKET_PATH && request.method === "GET" && server.upgrade(request, { data: { version: url.searchParams.get("v") } })) {
-        return undefined;
+      if (url.pathname === SOCKET_PATH && request.method === "GET") {
+        const socketRefusal = guard.refuseSocket(request);
+        if (socketRefusal) return socketRefusal;
+        if (server.upgrade(request, { data: { version: url.searchParams.get("v") } })) return undefined;
       }
       return secured(await respond(request, url));
     },

@@ -96,7 +96,7 @@ describe("path containment", () => {
 });
 
 describe("host allowlist (DNS rebinding)", () => {
-  test.each(["evil.example", "evil.example:8080", "localhost.evil.example", "127.0.0.1.nip.io", "bad host", ""])(
+  test.each(["evil.example", "evil.example:8080", "localhost.evil.example", "127.0.0.1.nip.io"])(
     "Host %p is refused with 403 and a reason",
     async (host) => {
       const { app } = await exposedCatalog();
@@ -106,6 +106,19 @@ describe("host allowlist (DNS rebinding)", () => {
       expect(response.body).not.toContain("catalog");
     },
   );
+
+  test.each([
+    ["localhost:99999", "port 99999 is above 65535"],
+    ["evil.com?.localhost", "a host is a name of letters"],
+    ["bad host", "a host is a name of letters"],
+    ["", "a host is a name of letters"],
+  ])("a malformed Host %p is a 400 that says what is wrong with it", async (host, problem) => {
+    const { app } = await exposedCatalog();
+    const response = await rawRequest(app.port, "/", { host });
+    expect(response.status).toBe(400);
+    expect(response.body).toStartWith(`Bad request: Host "${host}" is not valid: ${problem}`);
+    expect(response.headers["x-content-type-options"]).toBe("nosniff");
+  });
 
   test.each(["localhost", "localhost:1234", "app.localhost", "127.0.0.1", "127.0.0.2:99", "[::1]:8080", "192.168.1.20", "LOCALHOST", "localhost.", "127.0.0.1.:80"])(
     "Host %p is served",
@@ -144,6 +157,25 @@ describe("WebSocket origin", () => {
     for (const origin of [`http://127.0.0.1:${app.port}`, `http://localhost:${app.port}`, `http://[::1]:${app.port}`]) {
       expect([origin, (await rawRequest(app.port, "/__storytime/ws", { ...upgrade, origin })).status]).toEqual([origin, 101]);
     }
+  });
+
+  test("an upgrade Bun accepts under any spelling of its headers is refused from another site's page", async () => {
+    const { app } = await exposedCatalog();
+    const { upgrade: _, ...handshake } = upgrade;
+    // Two Upgrade lines: the object's keys differ only in case, so both are sent.
+    const spellings: Array<Record<string, string>> = [{ upgrade: "websocket, foo" }, { upgrade: "foo, websocket" }, { upgrade: "h2c", Upgrade: "websocket" }];
+    for (const spelling of spellings) {
+      const headers = { ...handshake, ...spelling };
+      expect([spelling, (await rawRequest(app.port, "/__storytime/ws", { ...headers, origin: "http://evil.example" })).status]).toEqual([spelling, 403]);
+      expect([spelling, (await rawRequest(app.port, "/__storytime/ws", { ...headers, origin: `http://127.0.0.1:${app.port}` })).status]).toEqual([spelling, 101]);
+    }
+  });
+
+  test("a page opened at a fully qualified name (http://localhost.:PORT/) may connect", async () => {
+    const { app } = await exposedCatalog();
+    const host = `localhost.:${app.port}`;
+    expect((await rawRequest(app.port, "/", { host })).status).toBe(200);
+    expect((await rawRequest(app.port, "/__storytime/ws", { ...upgrade, host, origin: `http://${host}` })).status).toBe(101);
   });
 
   test("an upgrade without Origin (a non-browser client) is accepted", async () => {
