@@ -7,6 +7,7 @@ import { isCode } from "./errors.ts";
 import { fileStream } from "./file-stream.ts";
 import { injectClient, injectClientStreaming, injectClientUtf16 } from "./inject.ts";
 import { log } from "./log.ts";
+import { PageCache } from "./page-cache.ts";
 import { CLIENT_PATH, INTERNAL_PREFIX, RELOAD_MESSAGE, RELOAD_TOPIC, SOCKET_PATH } from "./protocol.ts";
 import { resolveRequestPath, type Resolution } from "./static.ts";
 
@@ -30,6 +31,8 @@ const HTML_TYPE = "text/html; charset=utf-8";
 const STREAM_ABOVE_BYTES = 1024 * 1024;
 const SECURITY_HEADER_ENTRIES = Object.entries(SECURITY_HEADERS);
 const NO_CACHE = "no-cache";
+/** Room for the pages of a few open tabs: a catalog's pages weigh tens of kilobytes. */
+const PAGE_CACHE_BYTES = 4 * 1024 * 1024;
 
 /**
  * How long a page request waits for a missing page to be written, if the output changed just
@@ -38,7 +41,7 @@ const NO_CACHE = "no-cache";
 const MISSING_PAGE_GRACE_MS = 1_000;
 
 export function startServer({ root, host, port, changes }: ServerConfig): ReloadServer {
-  const pages = new PageCache(changes);
+  const pages = new PageCache(changes, PAGE_CACHE_BYTES);
 
   /** Pages wait for the gate before they are resolved: mid-build they may be missing or half written. */
   async function settled(request: Request): Promise<void> {
@@ -53,11 +56,7 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
 
   async function serve(request: Request, { pathname, search }: URL): Promise<Response> {
     const page = looksLikePage(pathname);
-    if (page) {
-      await settled(request);
-      const cached = pages.get(pathname);
-      if (cached) return cached;
-    }
+    if (page) await settled(request);
     // Stamp before reading: a write after this point moves the counter past the stamp.
     let version = changes.version;
     let found = await resolveRequestPath(root, pathname);
@@ -77,6 +76,8 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
   }
 
   async function servePage(found: FoundFile, pathname: string, version: number): Promise<Response> {
+    const cached = pages.get(found.path);
+    if (cached) return new Response(cached.body, { headers: cached.headers });
     const file = Bun.file(found.path);
     const tag = clientTag(version);
     try {
@@ -90,7 +91,7 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
       const encoding = pageEncoding(new Uint8Array(html, 0, Math.min(html.byteLength, PRESCAN_BYTES)));
       const body = encoding.kind === "ascii-compatible" ? injectClient(html, tag) : injectClientUtf16(html, tag, encoding.kind === "utf-16be");
       const headers = pageHeaders(encoding);
-      pages.set(pathname, version, body, headers);
+      pages.set(found.path, version, { body, headers });
       return new Response(body, { headers });
     } catch (error) {
       // Deleted between the stat and the read: as missing as it looks.
@@ -189,35 +190,6 @@ function notFound(pathname: string, version: number): Response {
     `This tab reloads when the catalog changes.</p></body></html>`;
   const html = injectClient(new TextEncoder().encode(page).buffer as ArrayBuffer, clientTag(version));
   return new Response(html, { status: 404, headers: { "content-type": HTML_TYPE, "cache-control": NO_CACHE } });
-}
-
-/**
- * Pages as last served, reused while the output counter has not moved: every change in the output
- * moves it, so a page is never reused past an edit the server has heard of, and one served just
- * before an edit carries the old counter, which makes the tab reload as it always did. Small
- * pages only, and a bounded number of them.
- */
-class PageCache {
-  private readonly entries = new Map<string, { version: number; body: ArrayBuffer | Uint8Array<ArrayBuffer>; headers: Record<string, string> }>();
-  private static readonly MAX_ENTRIES = 200;
-
-  constructor(private readonly changes: OutputChanges) {}
-
-  get(pathname: string): Response | null {
-    const entry = this.entries.get(pathname);
-    if (!entry) return null;
-    if (entry.version !== this.changes.version) {
-      this.entries.delete(pathname);
-      return null;
-    }
-    return new Response(entry.body, { headers: entry.headers });
-  }
-
-  set(pathname: string, version: number, body: ArrayBuffer | Uint8Array<ArrayBuffer>, headers: Record<string, string>): void {
-    if (version !== this.changes.version) return;
-    if (this.entries.size >= PageCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(pathname, { version, body, headers });
-  }
 }
 
 function pageHeaders(encoding: PageEncoding): Record<string, string> {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { networkInterfaces } from "node:os";
 import { cleanup, logged, startApp, tempDir, testUnless, url, waitForLog } from "./helpers.ts";
-import { rawRequest } from "./process.ts";
+import { CLI, launch, rawRequest } from "./process.ts";
 
 afterEach(cleanup);
 
@@ -199,6 +199,33 @@ describe("cross-origin reads", () => {
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     expect([...response.headers.keys()].filter((name) => name.startsWith("access-control-"))).toEqual([]);
   });
+});
+
+describe("memory a web page can make the server hold", () => {
+  testUnless(process.platform === "linux" ? null : "it reads the server's resident memory from /proc")(
+    "250 cross-site fetches of one 1 MB page under 250 spellings of its URL hold it once",
+    async () => {
+      const out = tempDir();
+      const line = `<p>${"x".repeat(90)}</p>\n`;
+      writeFileSync(join(out, "big.html"), `<html><head></head><body>${line.repeat(Math.floor(1_000_000 / line.length))}</body></html>`);
+      const server = await launch(["bun", CLI, "--output", out, "--port", "0"]);
+      try {
+        const residentMB = () => Number(readFileSync(`/proc/${server.proc.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]) / 1024;
+        expect((await rawRequest(server.port, "/big.html")).status).toBe(200);
+        const before = residentMB();
+        // What a hostile page can send with fetch(url, {mode: "cors"}): it cannot read the answers, only make them.
+        for (let slashes = 1; slashes <= 250; slashes++) {
+          const response = await rawRequest(server.port, `${"/".repeat(slashes)}big.html`, { "sec-fetch-mode": "cors", "sec-fetch-site": "cross-site", origin: "http://evil.example" });
+          expect(response.status).toBe(200);
+        }
+        // Keyed by URL, each spelling held its own megabyte: +250 MB. Keyed by file and bounded by bytes: a few MB.
+        expect(residentMB() - before).toBeLessThan(64);
+      } finally {
+        server.proc.kill("SIGKILL");
+      }
+    },
+    30_000,
+  );
 });
 
 describe("network exposure", () => {
