@@ -4,12 +4,13 @@ import { clientScript, clientTag, clientUrl } from "./client.ts";
 import { SECURITY_HEADERS, createGuard } from "./guard.ts";
 import { pageEncoding, PRESCAN_BYTES, type PageEncoding } from "./charset.ts";
 import { isCode } from "./errors.ts";
-import { fileStream } from "./file-stream.ts";
+import { fileStream, openRegular, readBytes, type OpenFile } from "./file-stream.ts";
 import { injectClient, injectClientStreaming, injectClientUtf16 } from "./inject.ts";
 import { log } from "./log.ts";
-import { PageCache } from "./page-cache.ts";
+import { PageCache, type CachedPage } from "./page-cache.ts";
 import { CLIENT_PATH, INTERNAL_PREFIX, RELOAD_MESSAGE, RELOAD_TOPIC, SOCKET_PATH } from "./protocol.ts";
-import { resolveRequestPath, type Resolution } from "./static.ts";
+import { requestedRange, type ByteRange } from "./range.ts";
+import { resolveRequestPath } from "./static.ts";
 
 export interface ServerConfig {
   root: string;
@@ -24,7 +25,6 @@ interface SocketData {
 }
 
 export type ReloadServer = Server<SocketData>;
-type FoundFile = Extract<Resolution, { kind: "file" }>;
 
 const HTML_TYPE = "text/html; charset=utf-8";
 /** Larger pages are injected as they stream and larger assets streamed, so one big file never holds the rest. */
@@ -72,50 +72,64 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
     if (found.kind === "malformed") return new Response("Malformed URL encoding\n", { status: 400 });
     if (found.kind === "missing") return notFound(pathname, version);
     // Decided by the file found, not the URL: /LICENSE is not a page, whatever its name suggests.
-    return isHtml(found.path) ? servePage(found, pathname, version) : await serveAsset(request, found);
+    return isHtml(found.path) ? servePage(request, found.path, pathname, version) : serveAsset(request, found.path);
   }
 
-  async function servePage(found: FoundFile, pathname: string, version: number): Promise<Response> {
-    const cached = pages.get(found.path);
-    if (cached) return new Response(cached.body, { headers: cached.headers });
-    const file = Bun.file(found.path);
+  async function servePage(request: Request, path: string, pathname: string, version: number): Promise<Response> {
+    const cached = pages.get(path);
+    if (cached) return fromMemory(request, cached);
+    const file = await openToServe(path);
+    if (file === "missing") return notFound(pathname, version);
+    if (file instanceof Response) return file;
+    const { handle, stats } = file;
     const tag = clientTag(version);
+    let streaming = false;
     try {
-      if (found.size > STREAM_ABOVE_BYTES) {
-        const encoding = pageEncoding(new Uint8Array(await file.slice(0, PRESCAN_BYTES).arrayBuffer()));
+      if (stats.size > STREAM_ABOVE_BYTES) {
+        const encoding = pageEncoding(await readBytes(handle, 0, PRESCAN_BYTES));
         if (encoding.kind === "ascii-compatible") {
-          return new Response(injectClientStreaming(new Response(await fileStream(found.path)), tag), { headers: pageHeaders(encoding) });
+          // Its length is known only once it is sent: a Range is not answered for it.
+          streaming = true;
+          return new Response(injectClientStreaming(new Response(fileStream(handle)), tag), { headers: pageHeaders(encoding) });
         }
       }
-      const html = await file.arrayBuffer();
+      const html = (await readBytes(handle, 0, stats.size)).buffer;
       const encoding = pageEncoding(new Uint8Array(html, 0, Math.min(html.byteLength, PRESCAN_BYTES)));
       const body = encoding.kind === "ascii-compatible" ? injectClient(html, tag) : injectClientUtf16(html, tag, encoding.kind === "utf-16be");
-      const headers = pageHeaders(encoding);
-      pages.set(found.path, version, { body, headers });
-      return new Response(body, { headers });
+      const served = { body, headers: pageHeaders(encoding) };
+      pages.set(path, version, served);
+      return fromMemory(request, served);
     } catch (error) {
-      // Deleted between the stat and the read: as missing as it looks.
-      if (isCode(error, "ENOENT")) return notFound(pathname, version);
-      return unreadable(found.path, error);
+      return unreadable(path, error);
+    } finally {
+      if (!streaming) await handle.close();
     }
   }
 
-  async function serveAsset(request: Request, found: FoundFile): Promise<Response> {
+  async function serveAsset(request: Request, path: string): Promise<Response> {
+    const file = await openToServe(path);
+    if (file === "missing") return new Response("Not found\n", { status: 404 });
+    if (file instanceof Response) return file;
+    const { handle, stats } = file;
     // The inode and ctime change on every write, even one that keeps the size and sets the mtime back (Nix, touch -d).
-    const etag = `W/"${[found.size, found.mtimeMs, found.ctimeMs, found.ino].map((n) => Math.trunc(n).toString(36)).join("-")}"`;
-    const file = Bun.file(found.path);
-    const headers = { etag, "cache-control": NO_CACHE, "content-type": file.type };
-    if (matchesEtag(request.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers });
-    // Byte ranges (video seeking) are Bun's to answer from the file.
-    if (request.headers.has("range")) return new Response(file, { headers: { etag, "cache-control": NO_CACHE } });
+    const etag = `W/"${[stats.size, stats.mtimeMs, stats.ctimeMs, stats.ino].map((n) => Math.trunc(n).toString(36)).join("-")}"`;
+    const headers = { etag, "cache-control": NO_CACHE, "content-type": Bun.file(path).type, "accept-ranges": "bytes" };
+    let streaming = false;
     try {
+      if (matchesEtag(request.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers });
+      const range = requestedRange(request.headers, stats.size);
+      if (range === "unsatisfiable") return unsatisfiable(headers, stats.size);
+      const { start, end } = range ?? { start: 0, end: stats.size - 1 };
+      const init = rangeInit(headers, range, stats.size);
       // Read, not sent from the file: a file truncated while the kernel sends it would leave the
       // response short of its announced length, and the browser waiting, until the idle timeout.
-      if (found.size <= STREAM_ABOVE_BYTES) return new Response(await file.bytes(), { headers });
-      return new Response(await fileStream(found.path), { headers });
+      if (end - start < STREAM_ABOVE_BYTES) return new Response(await readBytes(handle, start, end - start + 1), init);
+      streaming = true;
+      return new Response(fileStream(handle, start, range ? end : undefined), init);
     } catch (error) {
-      if (isCode(error, "ENOENT")) return new Response("Not found\n", { status: 404 });
-      return unreadable(found.path, error);
+      return unreadable(path, error);
+    } finally {
+      if (!streaming) await handle.close();
     }
   }
 
@@ -190,6 +204,33 @@ function notFound(pathname: string, version: number): Response {
     `This tab reloads when the catalog changes.</p></body></html>`;
   const html = injectClient(new TextEncoder().encode(page).buffer as ArrayBuffer, clientTag(version));
   return new Response(html, { status: 404, headers: { "content-type": HTML_TYPE, "cache-control": NO_CACHE } });
+}
+
+/** The file opened, "missing" when it is gone or no longer a regular file, or the refusal when it cannot be read. */
+async function openToServe(path: string): Promise<OpenFile | "missing" | Response> {
+  try {
+    return (await openRegular(path)) ?? "missing";
+  } catch (error) {
+    // Deleted between the stat and the open: as missing as it looks.
+    return isCode(error, "ENOENT") ? "missing" : unreadable(path, error);
+  }
+}
+
+/** A body held in memory, whole or the one byte range asked for. */
+function fromMemory(request: Request, { body, headers }: CachedPage): Response {
+  const bytes = body instanceof Uint8Array ? body : new Uint8Array(body);
+  const range = requestedRange(request.headers, bytes.byteLength);
+  if (range === "unsatisfiable") return unsatisfiable(headers, bytes.byteLength);
+  return new Response(range ? bytes.subarray(range.start, range.end + 1) : bytes, rangeInit(headers, range, bytes.byteLength));
+}
+
+/** 206 with the range's place in the whole, or 200 for the whole. */
+function rangeInit(headers: Record<string, string>, range: ByteRange | null, size: number): ResponseInit {
+  return range ? { status: 206, headers: { ...headers, "content-range": `bytes ${range.start}-${range.end}/${size}` } } : { headers };
+}
+
+function unsatisfiable(headers: Record<string, string>, size: number): Response {
+  return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${size}` } });
 }
 
 function pageHeaders(encoding: PageEncoding): Record<string, string> {
