@@ -1,13 +1,15 @@
+import { basename, isAbsolute } from "node:path";
 import type { Server, ServerWebSocket } from "bun";
 import type { OutputChanges } from "./changes.ts";
 import { clientScript, clientTag, clientUrl } from "./client.ts";
-import { SECURITY_HEADERS, createGuard } from "./guard.ts";
+import { SECURITY_HEADERS, createGuard, isExposed } from "./guard.ts";
 import { pageEncoding, PRESCAN_BYTES, type PageEncoding } from "./charset.ts";
 import { isCode } from "./errors.ts";
 import { fileStream, openRegular, readBytes, type OpenFile } from "./file-stream.ts";
 import { injectClient, injectClientStreaming, injectClientUtf16 } from "./inject.ts";
 import { log } from "./log.ts";
 import { PageCache, type CachedPage } from "./page-cache.ts";
+import { displayPath } from "./paths.ts";
 import { CLIENT_PATH, INTERNAL_PREFIX, RELOAD_MESSAGE, RELOAD_TOPIC, SOCKET_PATH } from "./protocol.ts";
 import { requestedRange, type ByteRange } from "./range.ts";
 import { resolveRequestPath } from "./static.ts";
@@ -42,6 +44,7 @@ const MISSING_PAGE_GRACE_MS = 1_000;
 
 export function startServer({ root, host, port, changes }: ServerConfig): ReloadServer {
   const pages = new PageCache(changes, PAGE_CACHE_BYTES);
+  const outputShown = outputName(root, host);
 
   /** Pages wait for the gate before they are resolved: mid-build they may be missing or half written. */
   async function settled(request: Request): Promise<void> {
@@ -70,7 +73,7 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
     }
     if (found.kind === "redirect") return new Response(null, { status: 302, headers: { location: found.location + search } });
     if (found.kind === "malformed") return new Response("Malformed URL encoding\n", { status: 400 });
-    if (found.kind === "missing") return notFound(pathname, version);
+    if (found.kind === "missing") return notFound(pathname, outputShown, version);
     // Decided by the file found, not the URL: /LICENSE is not a page, whatever its name suggests.
     return isHtml(found.path) ? servePage(request, found.path, pathname, version) : serveAsset(request, found.path);
   }
@@ -79,7 +82,7 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
     const cached = pages.get(path);
     if (cached) return fromMemory(request, cached);
     const file = await openToServe(path);
-    if (file === "missing") return notFound(pathname, version);
+    if (file === "missing") return notFound(pathname, outputShown, version);
     if (file instanceof Response) return file;
     const { handle, stats } = file;
     const tag = clientTag(version);
@@ -196,14 +199,25 @@ function internal(url: URL): Response {
   return new Response("Not found\n", { status: 404 });
 }
 
-/** Carries the client, so a tab showing it reloads once the page appears. */
-function notFound(pathname: string, version: number): Response {
+/** Names the directory served, so a build that writes elsewhere shows; carries the client, so a tab showing it reloads once the page appears. */
+function notFound(pathname: string, output: string, version: number): Response {
   const page =
     `<!doctype html><html><head><meta charset="utf-8"><title>Not found</title></head>` +
-    `<body><h1>Not found</h1><p>Nothing at <code>${escapeHtml(pathname)}</code> in the output directory yet. ` +
-    `This tab reloads when the catalog changes.</p></body></html>`;
+    `<body><h1>Not found</h1><p>Nothing at <code>${escapeHtml(pathname)}</code> in <code>${escapeHtml(output)}</code> yet, ` +
+    `the output directory served. This tab reloads when the catalog changes.</p></body></html>`;
   const html = injectClient(new TextEncoder().encode(page).buffer as ArrayBuffer, clientTag(version));
   return new Response(html, { status: 404, headers: { "content-type": HTML_TYPE, "cache-control": NO_CACHE } });
+}
+
+/**
+ * How the 404 page names the output. On loopback only this user's own tabs can read it (the guard
+ * keeps other sites from reading any response), so it names the directory as the terminal does.
+ * Served to the network (--host 0.0.0.0), it keeps this machine's layout (home directory, user
+ * name) to itself: a directory outside the working directory is named by its last part only.
+ */
+function outputName(root: string, host: string): string {
+  const shown = displayPath(root);
+  return isExposed(host) && isAbsolute(shown) ? basename(root) : shown;
 }
 
 /** The file opened, "missing" when it is gone or no longer a regular file, or the refusal when it cannot be read. */
