@@ -59,7 +59,11 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
 
   async function serve(request: Request, { pathname, search }: URL): Promise<Response> {
     const page = looksLikePage(pathname);
-    if (page) await settled(request);
+    if (page) {
+      await settled(request);
+      const kept = pages.byUrl(pathname);
+      if (kept) return fromMemory(request, kept);
+    }
     // Stamp before reading: a write after this point moves the counter past the stamp.
     let version = changes.version;
     let found = await resolveRequestPath(root, pathname);
@@ -79,8 +83,8 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
   }
 
   async function servePage(request: Request, path: string, pathname: string, version: number): Promise<Response> {
-    const cached = pages.get(path);
-    if (cached) return fromMemory(request, cached);
+    const kept = pages.byFile(pathname, path);
+    if (kept) return fromMemory(request, kept);
     const file = await openToServe(path);
     if (file === "missing") return notFound(pathname, outputShown, version);
     if (file instanceof Response) return file;
@@ -100,7 +104,7 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
       const encoding = pageEncoding(new Uint8Array(html, 0, Math.min(html.byteLength, PRESCAN_BYTES)));
       const body = encoding.kind === "ascii-compatible" ? injectClient(html, tag) : injectClientUtf16(html, tag, encoding.kind === "utf-16be");
       const served = { body, headers: pageHeaders(encoding) };
-      pages.set(path, version, served);
+      pages.set(pathname, path, version, served);
       return fromMemory(request, served);
     } catch (error) {
       return unreadable(path, error);
