@@ -186,11 +186,24 @@ describe("where records are kept", () => {
 });
 
 describe("as processes", () => {
+  /** The record a server launched with `runtime` as its XDG_RUNTIME_DIR writes just after it prints its URL. */
+  async function recordIn(runtime: string): Promise<string> {
+    const folder = folderIn(runtime);
+    const until = Date.now() + 5_000;
+    for (;;) {
+      const record = (existsSync(folder) ? readdirSync(folder) : []).find((name) => name.endsWith(".json"));
+      if (record) return join(folder, record);
+      if (Date.now() > until) throw new Error(`no record in ${folder}`);
+      await Bun.sleep(10);
+    }
+  }
+
   test("a port held by another storytime-reload on the same output names it and --port 0, exit 2", async () => {
     const out = tempDir();
     const env = { XDG_RUNTIME_DIR: tempDir() };
     const first = await launch(["bun", CLI, "--output", out, "--port", "0"], { env });
     try {
+      await recordIn(env.XDG_RUNTIME_DIR);
       const { code, stdout, stderr } = await run(["bun", CLI, "--output", out, "--port", String(first.port)], { env });
       expect(code).toBe(2);
       expect(stdout).toBe("");
@@ -206,9 +219,7 @@ describe("as processes", () => {
   test("the record of a server that stops is gone, and so is the folder", async () => {
     const runtime = tempDir();
     const server = await launch(["bun", CLI, "--output", tempDir(), "--port", "0"], { env: { XDG_RUNTIME_DIR: runtime } });
-    const folder = folderIn(runtime);
-    const [record] = readdirSync(folder);
-    expect(JSON.parse(readFileSync(join(folder, record!), "utf8"))).toEqual({ pid: server.proc.pid, url: server.url });
+    expect(JSON.parse(readFileSync(await recordIn(runtime), "utf8"))).toEqual({ pid: server.proc.pid, url: server.url });
     server.proc.kill("SIGINT");
     await server.proc.exited;
     expect(readdirSync(runtime)).toEqual([]);
