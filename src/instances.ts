@@ -41,6 +41,7 @@ export function registerInstance(output: string, url: string, base: string = rec
       others,
       release() {
         rmSync(own, { force: true });
+        liveRecords(folder, key);
         removeIfEmpty(folder);
       },
     };
@@ -108,7 +109,11 @@ function isPrivate(path: string): boolean {
   }
 }
 
-/** Valid records of `key` whose process is alive; records of dead processes are removed, anything else is left alone. */
+/**
+ * Valid records of `key` whose process is alive. Records of ended processes are removed whatever
+ * their output (a killed server leaves its record behind), so the folder empties with its last
+ * server; anything else is left alone.
+ */
 function liveRecords(folder: string, key: string): OtherInstance[] {
   const others: OtherInstance[] = [];
   let names: string[];
@@ -118,12 +123,13 @@ function liveRecords(folder: string, key: string): OtherInstance[] {
     return others;
   }
   for (const name of names) {
-    if (RECORD_NAME.exec(name)?.[1] !== key) continue;
+    const recordKey = RECORD_NAME.exec(name)?.[1];
+    if (recordKey === undefined) continue;
     const file = join(folder, name);
     const record = readRecord(file);
     if (!record) continue;
-    if (isAlive(record.pid)) others.push(record);
-    else rmSync(file, { force: true });
+    if (!isAlive(record.pid)) rmSync(file, { force: true });
+    else if (recordKey === key) others.push(record);
   }
   return others;
 }

@@ -89,6 +89,16 @@ describe("registerInstance", () => {
     expect(readdirSync(base)).toEqual([]);
   });
 
+  test("records left by killed servers of other outputs are removed too, so the folder goes with the last server", async () => {
+    const base = tempDir();
+    const first = registerInstance(tempDir(), "http://127.0.0.1:3/", base);
+    const dead = Bun.spawn(["true"]);
+    await dead.exited;
+    writeFileSync(join(folderIn(base), `otherkey-${dead.pid}-0123abcd.json`), JSON.stringify({ pid: dead.pid, url: "http://127.0.0.1:2/" }));
+    first.release();
+    expect(readdirSync(base)).toEqual([]);
+  });
+
   test("records whose pid is not a positive whole number, or whose URL is not http, are neither reported nor deleted", () => {
     const base = tempDir();
     const output = tempDir();
