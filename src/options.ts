@@ -1,7 +1,8 @@
-import { accessSync, constants, realpathSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve, sep } from "node:path";
+import { accessSync, constants, statSync } from "node:fs";
+import { resolve, sep } from "node:path";
 import { UsageError, isCode } from "./errors.ts";
 import { ipVersion } from "./ip.ts";
+import { realPathOrNearest } from "./paths.ts";
 
 export const DEFAULTS = {
   output: "build/catalog",
@@ -59,7 +60,7 @@ export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Optio
  */
 function assertApart(input: string, output: string): void {
   const inside = (child: string, parent: string) => {
-    const [realChild, realParent] = [realPathOf(child), realPathOf(parent)];
+    const [realChild, realParent] = [realPathOrNearest(child), realPathOrNearest(parent)];
     return realChild === realParent || realChild.startsWith(realParent.endsWith(sep) ? realParent : realParent + sep);
   };
   if (inside(output, input)) {
@@ -67,16 +68,6 @@ function assertApart(input: string, output: string): void {
   }
   if (inside(input, output)) {
     throw new UsageError(`--input ${input} is inside --output ${output}, and a clean build would delete it; put the input outside the output.`);
-  }
-}
-
-/** The real path of `path`, or of its nearest existing ancestor with the rest appended: the output may not exist yet. */
-function realPathOf(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    const parent = dirname(path);
-    return parent === path ? path : join(realPathOf(parent), basename(path));
   }
 }
 

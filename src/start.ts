@@ -1,6 +1,7 @@
 import { localUrl } from "./address.ts";
 import { BuildRunner } from "./build.ts";
 import { OutputChanges } from "./changes.ts";
+import { instancesServing } from "./instances.ts";
 import { log } from "./log.ts";
 import { UsageError, isCode } from "./errors.ts";
 import type { Options } from "./options.ts";
@@ -118,7 +119,12 @@ function listen(options: Options, changes: OutputChanges) {
     return startServer({ root: options.output, host: options.host, port: options.port, changes });
   } catch (error) {
     if (isCode(error, "EADDRINUSE")) {
-      throw new UsageError(`Port ${options.port} on ${options.host} is already in use; pick another with --port (for example --port ${options.port + 1}).`);
+      const holder = instancesServing(options.output).find((other) => Number(new URL(other.url).port || 80) === options.port);
+      throw new UsageError(
+        holder
+          ? `Port ${options.port} on ${options.host} is already in use by another storytime-reload (pid ${holder.pid}) serving this output at ${holder.url}: open that one, stop it, or pass --port 0 for any free port.`
+          : `Port ${options.port} on ${options.host} is already in use; pass --port 0 for any free port, or another with --port (for example --port ${options.port + 1}).`,
+      );
     }
     if (isCode(error, "EADDRNOTAVAIL") || isCode(error, "ENOTFOUND")) {
       throw new UsageError(`Cannot listen on --host ${options.host}: no such address on this machine; use 127.0.0.1 or one of its own addresses.`);

@@ -83,7 +83,7 @@ describe("command line", () => {
       const { code, all } = await run(["bun", CLI, "--port", String(blocker.port), "--output", tempDir()]);
       expect(code).toBe(2);
       expect(all).toContain(`Port ${blocker.port}`);
-      expect(all).toContain("--port");
+      expect(all).toContain("pass --port 0 for any free port");
       expect(all).not.toContain("    at ");
       expect(oneLine(all)).toBe(true);
     } finally {
