@@ -2,7 +2,7 @@
 import { defineCommand, runCommand, type ArgsDef } from "citty";
 import { statSync } from "node:fs";
 import pkg from "../package.json" with { type: "json" };
-import { assertResolvable } from "./address.ts";
+import { resolveHost } from "./address.ts";
 import { StartupError, UsageError } from "./errors.ts";
 import { registerInstance } from "./instances.ts";
 import { log } from "./log.ts";
@@ -73,8 +73,8 @@ export const command = defineCommand({
       process.stdout.write(`${pkg.version}\n`);
       return null;
     }
-    const options = resolveOptions(args as RawArgs);
-    await assertResolvable(options.host);
+    const resolved = resolveOptions(args as RawArgs);
+    const options = { ...resolved, hostAddresses: await resolveHost(resolved.host) };
     const app = await start(options);
     const instance = registerInstance(options.output, app.url);
     for (const other of instance.others) {

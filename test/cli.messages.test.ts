@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { runCommand } from "citty";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { lookup } from "node:dns/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { command, usage } from "../src/cli.ts";
 import type { App } from "../src/start.ts";
-import { cleanup, logged, tempDir, waitForLog } from "./helpers.ts";
+import { cleanup, logged, tempDir, testUnless, waitForLog } from "./helpers.ts";
 import { CLI, launch, run } from "./process.ts";
 
 const running: App[] = [];
@@ -14,6 +16,13 @@ afterEach(async () => {
 });
 
 const ANSI = /\x1b\[/;
+
+/** Many machines name themselves in /etc/hosts as 127.0.0.1 or 127.0.1.1; others resolve to a network address. */
+const ownAddresses = await lookup(hostname(), { all: true }).then((found) => found.map((entry) => entry.address), () => []);
+const LOOPBACK_NAME_SKIP =
+  ownAddresses.length && ownAddresses.every((address) => address.startsWith("127.") || address === "::1")
+    ? null
+    : `this machine's name (${hostname()}) resolves to ${ownAddresses.join(", ") || "nothing"}, not to loopback only`;
 
 /** Runs the exported command in this process, as `main` does, and stops the server it starts. */
 async function runArgs(rawArgs: string[]): Promise<App | null> {
@@ -67,8 +76,22 @@ describe("arguments, in process", () => {
     // A 64-letter label is refused by the resolver itself: no DNS query leaves this machine.
     const host = `${"a".repeat(64)}.example`;
     await expect(runArgs(["--host", host, "--port", "0", "--output", tempDir()])).rejects.toThrow(
-      new RegExp(`^Cannot listen on --host ${host}: the name does not resolve; pass .*, or --host 0\\.0\\.0\\.0 for every interface\\.$`),
+      new RegExp(`^Cannot listen on --host ${host}: the name does not resolve; pass --host 127\\.0\\.0\\.1 \\(this machine only\\).*, or --host 0\\.0\\.0\\.0 \\(every interface\\)\\.$`),
     );
+  });
+
+  test("--host with a port is told to put the port in --port", async () => {
+    await expect(runArgs(["--host", "127.0.0.1:8080", "--output", tempDir()])).rejects.toThrow(
+      "--host 127.0.0.1:8080 includes a port; put the port in --port: --host 127.0.0.1 --port 8080.",
+    );
+  });
+
+  testUnless(LOOPBACK_NAME_SKIP)("--host with this machine's name, which resolves to loopback here, is not warned about as reachable from the network", async () => {
+    const mark = logged.length;
+    const app = await runArgs(["--host", hostname(), "--port", "0", "--output", tempDir()]);
+    expect(app!.url).toBe(`http://${hostname()}:${app!.port}/`);
+    expect((await fetch(app!.url)).status).toBe(404);
+    expect(logged.slice(mark).join("\n")).not.toContain("reachable from the network");
   });
 
   test("a valid command line starts the server and resolves with it", async () => {
@@ -154,6 +177,7 @@ describe("as a process: streams and exit codes", () => {
     [["--build", "python3", "build.py"], 'Unexpected argument "build.py"; quote the command: --build "python3 build.py".'],
     [["-port", "9000"], "Unknown option -port (did you mean --port?); see storytime-reload --help."],
     [["help"], 'Unexpected argument "help"; did you mean --help?'],
+    [["--host", "127.0.0.1:8080", "--port", "0"], "--host 127.0.0.1:8080 includes a port; put the port in --port: --host 127.0.0.1 --port 8080."],
   ])("%j: one line on stderr, exit 2", async (rawArgs, message) => {
     const { code, stdout, stderr } = await run(["bun", CLI, ...rawArgs]);
     expect(code).toBe(2);
