@@ -29,6 +29,8 @@ export interface Options {
   build: string | null;
   port: number;
   host: string;
+  /** What a --host name resolved to, set by the command line once it is looked up: where the server is reachable from. */
+  hostAddresses?: string[];
   open: boolean;
 }
 

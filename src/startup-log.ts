@@ -6,7 +6,7 @@ import { log } from "./log.ts";
 import { DEFAULTS, type Options } from "./options.ts";
 import { displayPath } from "./paths.ts";
 
-/** The lines a user reads once the server listens: where to look, what is watched, and what a missing output means. */
+/** The lines a user reads once the server listens: where to look, what is watched, what a missing output means, and how to stop. */
 export function logStartup(options: Options, port: number, interfaces = networkInterfaces()): void {
   const missing = existsSync(options.output)
     ? ""
@@ -16,12 +16,15 @@ export function logStartup(options: Options, port: number, interfaces = networkI
   log.info(`Serving ${displayPath(options.output)} at ${localUrl(options.host, port)} and reloading open pages when it changes${missing}`);
   const network = networkUrls(options.host, port, interfaces);
   if (network.length) log.info(`On your network: ${network.join(", ")}`);
-  if (isExposed(options.host)) {
-    log.warn(`Listening on ${options.host}: the catalog is reachable from the network, not only from this machine.`);
+  const exposed = (options.hostAddresses ?? [options.host]).filter(isExposed);
+  if (exposed.length) {
+    const via = exposed.includes(options.host) ? "" : ` (${exposed.join(", ")})`;
+    log.warn(`Listening on ${options.host}${via}: the catalog is reachable from the network, not only from this machine.`);
   }
   if (options.input) {
     log.info(`Watching ${displayPath(options.input)}: ${options.build ? `a change runs \`${options.build}\`` : "changes are only logged, as no --build was given"}`);
   } else {
     log.info(`No input directory (${DEFAULTS.input} is not here), so only the output is watched; pass --input and --build to rebuild on source changes.`);
   }
+  log.info("Press Ctrl-C to stop.");
 }

@@ -70,7 +70,7 @@ describeUnless(POSIX_SHELL_SKIP)("builds that leave processes behind", () => {
     const second = Number(lines(p.log).filter((l) => l.startsWith("helper"))[1]!.split(" ")[1]);
     await app.stop();
     await until(() => !alive(second), 2_000, "the helper to be stopped at exit");
-  });
+  }, 20_000);
 });
 
 describeUnless(POSIX_SHELL_SKIP)("the build runner", () => {

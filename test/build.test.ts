@@ -62,7 +62,7 @@ describeUnless(POSIX_SHELL_SKIP)("rebuild on input change", () => {
     await Bun.sleep(300);
     expect(p.lines("start")).toHaveLength(2);
     expect(readFileSync(join(p.output, "index.html"), "utf8")).toBe("change 19");
-  });
+  }, 20_000);
 
   test("a save that fires several events (write, rewrite, rename over) builds once", async () => {
     const p = project();

@@ -39,4 +39,19 @@ describe("start-up lines", () => {
   test("loopback: no network line", () => {
     expect(linesFor({}).some((line) => line.includes("On your network"))).toBe(false);
   });
+
+  test("a name that resolves to loopback only is not reachable from the network, whatever its name", () => {
+    expect(linesFor({ host: "vm", hostAddresses: ["127.0.0.1", "::1"] }).some((line) => line.includes("reachable"))).toBe(false);
+  });
+
+  test("a name that resolves to a network address is warned about, with that address", () => {
+    expect(linesFor({ host: "mybox.local", hostAddresses: ["192.168.1.20", "127.0.0.1"] })).toContain(
+      "storytime: Listening on mybox.local (192.168.1.20): the catalog is reachable from the network, not only from this machine.",
+    );
+  });
+
+  test("the last line says how to stop", () => {
+    expect(linesFor({}).at(-1)).toBe("storytime: Press Ctrl-C to stop.");
+    expect(linesFor({ host: "0.0.0.0", input: tempDir(), build: "make" }).at(-1)).toBe("storytime: Press Ctrl-C to stop.");
+  });
 });
