@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
 import { networkInterfaces } from "node:os";
-import { relative } from "node:path";
 import { localUrl, networkUrls } from "./address.ts";
 import { isExposed } from "./guard.ts";
-import { log } from "./log.ts";
+import { displayPath, log } from "./log.ts";
 import { DEFAULTS, type Options } from "./options.ts";
 
 /** The lines a user reads once the server listens: where to look, what is watched, and what a missing output means. */
@@ -24,9 +23,4 @@ export function logStartup(options: Options, port: number, interfaces = networkI
   } else {
     log.info(`No input directory (${DEFAULTS.input} is not here), so only the output is watched; pass --input and --build to rebuild on source changes.`);
   }
-}
-
-function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith("..") ? rel : path;
 }
