@@ -41,6 +41,10 @@ const args = {
     type: "boolean",
     description: "Open the catalog in the default browser once the server is up",
   },
+  verbose: {
+    type: "boolean",
+    description: "Show every line of the build's output (by default a build that succeeds shows its last line, one that fails its last lines)",
+  },
   // Declared rather than left to citty, so the usage lists them and they are handled here.
   help: { type: "boolean", alias: "h", description: "Show this help and exit" },
   version: { type: "boolean", alias: "v", description: "Print the version and exit" },

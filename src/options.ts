@@ -18,6 +18,7 @@ export interface RawArgs {
   port?: string;
   host?: string;
   open?: boolean;
+  verbose?: boolean;
 }
 
 export interface Options {
@@ -29,6 +30,8 @@ export interface Options {
   port: number;
   host: string;
   open: boolean;
+  /** Every line of every build's output, not only a failed build's last lines. */
+  verbose: boolean;
 }
 
 const EXAMPLES = { output: "build/catalog", input: "src/storytime", build: '"storytime build src/storytime build/catalog"', port: "8080", host: "127.0.0.1" };
@@ -50,6 +53,7 @@ export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Optio
     port: parsePort(raw.port),
     host: parseHost(raw.host),
     open: raw.open === true,
+    verbose: raw.verbose === true,
   };
 }
 

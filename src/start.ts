@@ -65,6 +65,9 @@ export async function start(options: Options, watch: typeof startWatcher = start
         output: options.output,
         // Pages wait until the output watcher has reported the build's last write, not a guessed while.
         onBusy: (idle) => changes.holdFor(idle.then(() => output.flush())),
+        pagesWaitMs: PAGE_GATE.maxBuildWaitMs,
+        verbose: options.verbose,
+        outputChanges: { version: () => changes.version, counted: () => output.flush() },
       })
     : null;
   const input: Watcher | null = options.input

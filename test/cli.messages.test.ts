@@ -26,7 +26,7 @@ describe("arguments, in process", () => {
   test.each([
     [["--prot", "8080"], "Unknown option --prot (did you mean --port?); see storytime-reload --help."],
     [["--outptu=x"], "Unknown option --outptu (did you mean --output?); see storytime-reload --help."],
-    [["--verbose"], "Unknown option --verbose; see storytime-reload --help."],
+    [["--quiet"], "Unknown option --quiet; see storytime-reload --help."],
     [["-x"], "Unknown option -x; see storytime-reload --help."],
   ])("%j is refused in one sentence that points at --help", async (rawArgs, message) => {
     await expect(runArgs(rawArgs)).rejects.toThrow(message);
