@@ -182,13 +182,16 @@ describeUnless(POSIX_SHELL_SKIP)("rebuild on input change", () => {
     }
   });
 
-  test("without --build, input changes are only logged", async () => {
+  test("without --build, input changes are only logged, and the first says that nothing was rebuilt", async () => {
     const p = project();
     const mark = logged.length;
     await startApp({ input: p.input, output: p.output });
     await waitForLog(/changes are only logged, as no --build was given/, 1_000, mark);
     writeFileSync(join(p.input, "story.py"), "edited");
-    await waitForLog(/story\.py changed/, 5_000, mark);
+    expect(await waitForLog(/story\.py changed/, 5_000, mark)).toBe("storytime: story.py changed (no --build, nothing rebuilt)");
+    const second = logged.length;
+    writeFileSync(join(p.input, "other.py"), "edited");
+    expect(await waitForLog(/other\.py changed/, 5_000, second)).toBe("storytime: other.py changed");
   });
 
   test("without an input directory only the output is watched, with one notice", async () => {
