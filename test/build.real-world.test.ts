@@ -6,17 +6,9 @@ import { UsageError } from "../src/errors.ts";
 import { resolveOptions } from "../src/options.ts";
 import { startWatcher } from "../src/watchers.ts";
 import { ROOT, cleanup, logged, startApp, tempDir, url, waitForLog, describeUnless, POSIX_SHELL_SKIP } from "./helpers.ts";
+import { alive } from "./process.ts";
 
 afterEach(cleanup);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(check: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
