@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 import { defineCommand, runCommand, type ArgsDef } from "citty";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import pkg from "../package.json" with { type: "json" };
 import { resolveHost } from "./address.ts";
 import { StartupError, UsageError } from "./errors.ts";
@@ -46,6 +46,10 @@ const args = {
   open: {
     type: "boolean",
     description: "Open the catalog in the default browser once the server is up",
+  },
+  verbose: {
+    type: "boolean",
+    description: "Show every line of the build's output (by default a build that succeeds shows its last line, one that fails its last lines)",
   },
   // Declared rather than left to citty, so the usage lists them and they are handled here.
   help: { type: "boolean", alias: "h", description: "Show this help and exit" },
@@ -252,16 +256,40 @@ export async function main(rawArgs: string[]): Promise<void> {
   }
 }
 
+/**
+ * The first signal stops the server and gives the build a moment to end; a second one (an
+ * impatient Ctrl-C) exits at once, and the exit itself kills the build's process group (build.ts),
+ * so nothing is left running either way.
+ */
 function stopOnSignals(stop: () => Promise<void>) {
   // SIGHUP too: the build runs in its own session, so a closed terminal would otherwise orphan it.
   // On Windows, Bun (libuv) turns Ctrl-C into SIGINT, Ctrl-Break into SIGBREAK and a closed console
   // window into SIGHUP; SIGTERM never arrives there.
   const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
   if (process.platform === "win32") codes.SIGBREAK = 149;
+  // `nohup` ignores SIGHUP so that a job outlives its terminal; a handler would undo that.
+  if (sighupIgnored()) delete codes.SIGHUP;
+  let stopping = false;
   for (const [signal, code] of Object.entries(codes)) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (stopping) process.exit(code);
+      stopping = true;
       void stop().finally(() => process.exit(code));
     });
+  }
+}
+
+/**
+ * Whether SIGHUP is ignored, read before any handler of ours replaces what this process inherited.
+ * Only Linux tells (the SigIgn mask in /proc; SIGHUP is bit 0); elsewhere it counts as not ignored.
+ */
+function sighupIgnored(): boolean {
+  if (process.platform !== "linux") return false;
+  try {
+    const mask = readFileSync("/proc/self/status", "utf8").match(/^SigIgn:\s*([0-9a-f]+)$/m)?.[1];
+    return mask !== undefined && (BigInt(`0x${mask}`) & 1n) === 1n;
+  } catch {
+    return false;
   }
 }
 

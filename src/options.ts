@@ -19,6 +19,7 @@ export interface RawArgs {
   port?: string;
   host?: string;
   open?: boolean;
+  verbose?: boolean;
 }
 
 export interface Options {
@@ -32,6 +33,8 @@ export interface Options {
   /** What a --host name resolved to, set by the command line once it is looked up: where the server is reachable from. */
   hostAddresses?: string[];
   open: boolean;
+  /** Every line of every build's output, not only a failed build's last lines. */
+  verbose: boolean;
 }
 
 const EXAMPLES = { output: "build/catalog", input: "src/storytime", build: '"storytime build src/storytime build/catalog"', port: "8080", host: "127.0.0.1" };
@@ -53,6 +56,7 @@ export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Optio
     port: parsePort(raw.port),
     host: parseHost(raw.host),
     open: raw.open === true,
+    verbose: raw.verbose === true,
   };
 }
 

@@ -19,6 +19,8 @@ export interface ServerConfig {
   host: string;
   port: number;
   changes: OutputChanges;
+  /** Told when a page's socket connects, and when a page closes it to reload: the reload log counts pages still reloading. */
+  pages?: { pageConnected(): void; pageReloading(): void };
 }
 
 interface SocketData {
@@ -42,7 +44,7 @@ const PAGE_CACHE_BYTES = 4 * 1024 * 1024;
  */
 const MISSING_PAGE_GRACE_MS = 1_000;
 
-export function startServer({ root, host, port, changes }: ServerConfig): ReloadServer {
+export function startServer({ root, host, port, changes, pages: pageEvents }: ServerConfig): ReloadServer {
   const pages = new PageCache(changes, PAGE_CACHE_BYTES);
   const outputShown = outputName(root, host);
 
@@ -171,8 +173,13 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
         socket.subscribe(RELOAD_TOPIC);
         const { version } = socket.data;
         if (version !== null && version !== String(changes.version)) socket.send(RELOAD_MESSAGE);
+        pageEvents?.pageConnected();
       },
       message() {},
+      // The client closes its socket only to reload, without a code (1005); a browser leaving a page sends 1001.
+      close(_socket, code) {
+        if (code === 1005) pageEvents?.pageReloading();
+      },
     },
     error(error) {
       log.error(`Could not answer a request: ${error.message}`);

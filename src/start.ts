@@ -7,7 +7,7 @@ import { UsageError, isCode } from "./errors.ts";
 import type { Options } from "./options.ts";
 import { RELOAD_MESSAGE, RELOAD_TOPIC } from "./protocol.ts";
 import { reloadLog } from "./reload-log.ts";
-import { startServer } from "./server.ts";
+import { startServer, type ServerConfig } from "./server.ts";
 import { logStartup } from "./startup-log.ts";
 import { startWatcher, type Watcher } from "./watchers.ts";
 import { rearmMayLoseOtherEvents, watchTiming } from "./watch/platform.ts";
@@ -46,8 +46,8 @@ export interface App {
 export async function start(options: Options, watch: typeof startWatcher = startWatcher): Promise<App> {
   const startedAt = Date.now();
   const changes = new OutputChanges(PAGE_GATE);
-  const server = listen(options, changes);
   const reloads = reloadLog(options.output);
+  const server = listen(options, changes, reloads);
   // Each watcher's re-arm (reported as a null path) may have cost the other one events on macOS.
   const otherMayHaveMissed = (other: () => Watcher | null) => {
     if (rearmMayLoseOtherEvents(process.platform)) other()?.recheck(Date.now() - ROOT_CHECK_MS);
@@ -66,6 +66,9 @@ export async function start(options: Options, watch: typeof startWatcher = start
         output: options.output,
         // Pages wait until the output watcher has reported the build's last write, not a guessed while.
         onBusy: (idle) => changes.holdFor(idle.then(() => output.flush())),
+        pagesWaitMs: PAGE_GATE.maxBuildWaitMs,
+        verbose: options.verbose,
+        outputChanges: { version: () => changes.version, counted: () => output.flush() },
       })
     : null;
   const input: Watcher | null = options.input
@@ -105,18 +108,20 @@ export async function start(options: Options, watch: typeof startWatcher = start
 }
 
 function watchInput(watch: typeof startWatcher, root: string, builder: BuildRunner | null, edited: (path: string) => void, rearmed: () => void) {
+  let toldNothingRebuilt = false;
   return watch("input", root, (path) => {
     if (path) edited(path);
     else rearmed();
     const shown = path ?? "the input directory";
-    if (builder) builder.request(shown);
-    else log.info(`${shown} changed`);
+    if (builder) return builder.request(shown);
+    log.info(`${shown} changed${toldNothingRebuilt ? "" : " (no --build, nothing rebuilt)"}`);
+    toldNothingRebuilt = true;
   });
 }
 
-function listen(options: Options, changes: OutputChanges) {
+function listen(options: Options, changes: OutputChanges, pages: ServerConfig["pages"]) {
   try {
-    return startServer({ root: options.output, host: options.host, port: options.port, changes });
+    return startServer({ root: options.output, host: options.host, port: options.port, changes, pages });
   } catch (error) {
     if (isCode(error, "EADDRINUSE")) {
       const holder = instancesServing(options.output).find((other) => Number(new URL(other.url).port || 80) === options.port);

@@ -6,17 +6,9 @@ import { UsageError } from "../src/errors.ts";
 import { resolveOptions } from "../src/options.ts";
 import { startWatcher } from "../src/watchers.ts";
 import { ROOT, cleanup, logged, startApp, tempDir, url, waitForLog, describeUnless, POSIX_SHELL_SKIP } from "./helpers.ts";
+import { alive } from "./process.ts";
 
 afterEach(cleanup);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(check: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
@@ -127,10 +119,10 @@ describeUnless(POSIX_SHELL_SKIP)("the build runner", () => {
 });
 
 describe("the shell that runs the build", () => {
-  test("on Windows the command reaches cmd.exe as typed, quotes and all; elsewhere through sh -c", () => {
+  test("on Windows the command reaches cmd.exe as typed, quotes and all; elsewhere through sh -c, after -- so that it is never an option", () => {
     for (const command of [`echo "hello world"> out\\q.txt`, `a & b`, `echo %PATH%`, `echo "ünïcödé ✓"`, `"C:\\Program Files\\x.exe" --flag "two words"`]) {
       expect(shellCommand(command, "win32")).toEqual({ argv: ["cmd.exe", "/d", "/s", "/c", `"${command}"`], windowsVerbatimArguments: true });
-      expect(shellCommand(command, "linux")).toEqual({ argv: ["/bin/sh", "-c", command], windowsVerbatimArguments: false });
+      expect(shellCommand(command, "linux")).toEqual({ argv: ["/bin/sh", "-c", "--", command], windowsVerbatimArguments: false });
     }
   });
 });

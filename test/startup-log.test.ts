@@ -9,7 +9,7 @@ const LAN = { eth0: [{ address: "192.168.1.20", family: "IPv4", internal: false 
 
 function linesFor(options: Partial<Options>): string[] {
   const mark = logged.length;
-  logStartup({ output: tempDir(), input: null, build: null, port: 0, host: "127.0.0.1", open: false, ...options }, 8080, LAN);
+  logStartup({ output: tempDir(), input: null, build: null, port: 0, host: "127.0.0.1", open: false, verbose: false, ...options }, 8080, LAN);
   return logged.slice(mark);
 }
 
