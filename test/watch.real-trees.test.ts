@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } 
 import { join } from "node:path";
 import { mustRearm, rootState } from "../src/watch/root.ts";
 import { watchTree } from "../src/watch/watch-tree.ts";
-import { startWatcher, watchLimitRemedy } from "../src/watchers.ts";
+import { startWatcher, watchLimitRemedy, type WatcherKind } from "../src/watchers.ts";
 import { cleanup, tempDir, describeUnless, POSIX_FS_SKIP } from "./helpers.ts";
 
 afterEach(cleanup);
@@ -31,6 +31,36 @@ function watchOutput(root: string) {
   const tree = watchTree(root, { change: r.push, error: (e) => r.errors.push(String(e.code)) });
   return { ...r, close: () => tree.close() };
 }
+
+/** A real watcher worker on `root`, recording what it reports. */
+async function watchWorker(kind: WatcherKind, root: string) {
+  const r = recorder();
+  const watcher = startWatcher(kind, root, r.push);
+  await watcher.ready;
+  return { ...r, stop: () => watcher.stop() };
+}
+
+/**
+ * What the watch reported from `from` on, up to a sentinel file written into the tree now:
+ * events come in the order they happened, so whatever was written before the sentinel has been
+ * reported once the sentinel is. A watch armed again meanwhile may miss a sentinel (its re-arm is
+ * reported instead): another is written every 100 ms until one comes through.
+ */
+let sentinels = 0;
+async function reportedSince(r: ReturnType<typeof recorder>, from: number, root: string, ext = ".html"): Promise<Array<string | null>> {
+  const written = new Set<string | null>();
+  const until = Date.now() + 3_000;
+  while (!r.seen.slice(from).some((path) => written.has(path))) {
+    if (Date.now() > until) throw new Error(`no sentinel reported; saw ${JSON.stringify(r.seen.slice(from))}`);
+    const name = `sentinel-${++sentinels}${ext}`;
+    written.add(name);
+    writeFileSync(join(root, name), "x");
+    await Bun.sleep(100);
+  }
+  const seen = r.seen.slice(from);
+  return seen.slice(0, seen.findIndex((path) => written.has(path))).filter((path) => !path?.startsWith("sentinel-"));
+}
+
 
 /** Writes `file` every 50 ms until the watcher reports it as `reported`, for at most 3 s: for a watch that starts a moment later. */
 async function writeUntilReported(seen: Array<string | null>, file: string, reported: string): Promise<void> {
@@ -187,6 +217,28 @@ describeUnless(POSIX_FS_SKIP)("an output directory that changes under the watch"
       expect(w.seen.filter((p) => p === null)).toHaveLength(1);
     } finally {
       w.close();
+    }
+  });
+});
+
+describeUnless(POSIX_FS_SKIP)("names the server never serves", () => {
+  test("dotfiles and dot-directories in the output are not reported; a dot temp file renamed onto a page is, once", async () => {
+    const out = join(tempDir(), "out");
+    mkdirSync(join(out, ".git"), { recursive: true });
+    const w = await watchWorker("output", out);
+    try {
+      await reportedSince(w, 0, out);
+      const mark = w.seen.length;
+      writeFileSync(join(out, ".index.html.swp"), "vim");
+      writeFileSync(join(out, ".git/index"), "git");
+      writeFileSync(join(out, ".DS_Store"), "finder");
+      mkdirSync(join(out, ".~tmp~"));
+      writeFileSync(join(out, ".~tmp~/index.html"), "rsync");
+      writeFileSync(join(out, ".index.html.tmp"), "saved");
+      renameSync(join(out, ".index.html.tmp"), join(out, "index.html"));
+      expect([...new Set(await reportedSince(w, mark, out))]).toEqual(["index.html"]);
+    } finally {
+      w.stop();
     }
   });
 });
