@@ -2,9 +2,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { mustRearm, rootState } from "../src/watch/root.ts";
-import { watchTree } from "../src/watch/watch-tree.ts";
-import { startWatcher, watchLimitRemedy, type WatcherKind } from "../src/watchers.ts";
-import { cleanup, tempDir, describeUnless, POSIX_FS_SKIP } from "./helpers.ts";
+import { ROOT_CHECK_MS, watchTree } from "../src/watch/watch-tree.ts";
+import { startWatcher, unwatchableMessage, watchLimitRemedy, type WatcherKind } from "../src/watchers.ts";
+import { cleanup, logged, tempDir, describeUnless, POSIX_FS_SKIP } from "./helpers.ts";
 
 afterEach(cleanup);
 
@@ -28,7 +28,7 @@ function recorder() {
 
 function watchOutput(root: string) {
   const r = recorder();
-  const tree = watchTree(root, { change: r.push, error: (e) => r.errors.push(String(e.code)) });
+  const tree = watchTree(root, { change: r.push, error: (e) => r.errors.push(String(e.code)), unwatchable: (dir, code) => r.errors.push(`${dir}: ${code}`) });
   return { ...r, close: () => tree.close() };
 }
 
@@ -59,6 +59,21 @@ async function reportedSince(r: ReturnType<typeof recorder>, from: number, root:
   }
   const seen = r.seen.slice(from);
   return seen.slice(0, seen.findIndex((path) => written.has(path))).filter((path) => !path?.startsWith("sentinel-"));
+}
+
+/**
+ * Builds `dir/<255 x>/<250 y>/…` (16 y's) past Linux's PATH_MAX (4096): each half is made short,
+ * then the second is moved under the first, since no one path may name the whole.
+ */
+function nestBeyondPathMax(dir: string): { first: string; chain: string[] } {
+  const first = "x".repeat(255);
+  const chain = Array.from({ length: 16 }, () => "y".repeat(250));
+  const upper = join(dir, first, ...chain.slice(0, 8));
+  const lower = join(tempDir(), ...chain.slice(8));
+  mkdirSync(upper, { recursive: true });
+  mkdirSync(lower, { recursive: true });
+  renameSync(join(lower, ...Array(7).fill("..")), join(upper, chain[8]!));
+  return { first, chain };
 }
 
 
@@ -221,6 +236,50 @@ describeUnless(POSIX_FS_SKIP)("an output directory that changes under the watch"
   });
 });
 
+/** Only Linux's watcher opens every directory of a tree, so only there can one of them fail. */
+const INOTIFY_SKIP = process.platform === "linux" ? null : "FSEvents and ReadDirectoryChangesW watch a tree whole, without opening each directory";
+
+describeUnless(INOTIFY_SKIP)("a directory inside the tree that cannot be watched", () => {
+  test("one nested past PATH_MAX is told once, costs no re-arm and no change, the rest is watched, and it is watched once moved up", async () => {
+    const dir = tempDir();
+    const out = join(dir, "out");
+    mkdirSync(join(out, "docs"), { recursive: true });
+    const { first, chain } = nestBeyondPathMax(join(out, "deep"));
+    const mark = logged.length;
+    const told = () => logged.slice(mark).filter((line) => line.includes("is not watched"));
+    const w = await watchWorker("output", out);
+    try {
+      // Past two root checks: before, each re-armed the watch and announced the re-arm as a change.
+      await Bun.sleep(2 * ROOT_CHECK_MS + 200);
+      expect(await reportedSince(w, 0, out)).toEqual([]);
+      expect(told()).toHaveLength(1);
+      expect(told()[0]).toContain(join(out, "deep", first).slice(0, 60));
+      expect(told()[0]).toContain("longer than the system allows");
+      expect(told()[0]!.length).toBeLessThan(600);
+
+      // Watched afresh for another reason, the same directory is not told again.
+      renameSync(out, `${out}-away`);
+      renameSync(`${out}-away`, out);
+      await w.next((p) => p === null, 0);
+      await reportedSince(w, 0, out);
+      expect(told()).toHaveLength(1);
+
+      writeFileSync(join(out, "docs/page.html"), "x");
+      await w.next((p) => p === "docs/page.html", 0);
+
+      renameSync(join(out, "deep", first), join(out, "deep/x"));
+      await writeUntilReported(w.seen, join(out, "deep/x", ...chain, "page.html"), join("deep/x", ...chain, "page.html"));
+      // Moved up, it was forgotten: moved back down, it is told again.
+      renameSync(join(out, "deep/x"), join(out, "deep", first));
+      await reportedSince(w, 0, out);
+      expect(told()).toHaveLength(2);
+    } finally {
+      w.stop();
+      Bun.spawnSync(["rm", "-rf", dir]);
+    }
+  });
+});
+
 describeUnless(POSIX_FS_SKIP)("names the server never serves", () => {
   test("dotfiles and dot-directories in the output are not reported; a dot temp file renamed onto a page is, once", async () => {
     const out = join(tempDir(), "out");
@@ -275,5 +334,25 @@ describe("the watch-limit hint, per platform", () => {
     expect(watchLimitRemedy("EMFILE", "darwin")).toContain("ulimit -n");
     expect(watchLimitRemedy("EMFILE", "win32")).toContain("handles");
     expect(watchLimitRemedy("EACCES", "linux")).toBeNull();
+  });
+});
+
+describe("a directory left out of the watch, as told", () => {
+  test("unreadable (Bun reports EACCES as EPERM): the full path, the reason and how to fix it", () => {
+    for (const code of ["EACCES", "EPERM"]) {
+      const told = unwatchableMessage("output", "/site/out", "locked", code);
+      expect(told).toStartWith("/site/out/locked is not watched: permission denied");
+      expect(told).toContain("the rest of the output directory is watched");
+      expect(told).toContain("chmod u+rx");
+    }
+  });
+  test("nested too deep: the path cut to its start, with its length; any other reason named", () => {
+    const deep = Array.from({ length: 17 }, () => "y".repeat(250)).join("/");
+    const told = unwatchableMessage("input", "/src", deep, "ENAMETOOLONG");
+    expect(told).toStartWith(`/src/${"y".repeat(100)}`);
+    expect(told).toContain(`(${deep.length + 5} characters)`);
+    expect(told).toContain("longer than the system allows");
+    expect(told.length).toBeLessThan(500);
+    expect(unwatchableMessage("input", "/src", "odd", "EIO")).toContain("/src/odd is not watched (EIO)");
   });
 });

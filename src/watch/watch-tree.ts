@@ -1,14 +1,19 @@
-import { existsSync, lstatSync, realpathSync, statSync, unlinkSync, watch, writeFileSync, type FSWatcher } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { accessSync, constants, existsSync, lstatSync, realpathSync, statSync, unlinkSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import { FLUSH_MARKER_PREFIX } from "./messages.ts";
 import { watchLinkTargets } from "./links.ts";
 import { isSiblingEvent, watchesAncestors } from "./platform.ts";
 import { mustRearm, rootState, type RootState } from "./root.ts";
 
 export interface TreeEvents {
-  /** A path relative to the root changed, or null when the root itself appeared, vanished or was replaced. */
+  /**
+   * A path relative to the root changed, or null when the tree changed as a whole: the root
+   * itself appeared, vanished or was replaced, or the watch was armed again.
+   */
   change(path: string | null): void;
   error(error: NodeJS.ErrnoException): void;
+  /** A directory under the root cannot be watched (unreadable, or a path too long); told once, until it changes. */
+  unwatchable(dir: string, code: string | undefined): void;
 }
 
 export interface TreeOptions {
@@ -42,9 +47,13 @@ export const ROOT_CHECK_MS = 1_000;
 export function watchTree(root: string, events: TreeEvents, options: TreeOptions = {}): { close(): void } {
   let armed: RootState = { kind: "missing" };
   let watcher: FSWatcher | undefined;
+  /** The path the watch was opened on (the root's real path on macOS), against which errors name directories. */
+  let watched: string | undefined;
   /** The directory around the root being watched (or, where that cannot be, only tried) for the root's sake. */
   let around: { dir: string; watcher?: FSWatcher } | undefined;
   let links: ReturnType<typeof watchLinkTargets> | undefined;
+  /** Directories under the root the watch had to leave out, relative to it: each is told once, and looked at again when an event names it. */
+  const unwatchable = new Set<string>();
   let closed = false;
   /** One message per outage: an unreadable root is retried every second, silently. */
   let errorShown = false;
@@ -76,6 +85,33 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
     }
     events.change(name);
     links?.changed(name);
+    if (unwatchable.size) lookAgainAt(name);
+  }
+
+  /** The directory below the root that an error of the watch names, relative to the root; null for an error of the root itself. */
+  function unwatchableUnder(error: NodeJS.ErrnoException): string | null {
+    if (!error.path || !watched) return null;
+    const dir = relative(watched, error.path);
+    return dir && !dir.startsWith("..") && !isAbsolute(dir) ? dir : null;
+  }
+
+  function leaveOut(dir: string, code: string | undefined) {
+    if (unwatchable.has(dir)) return;
+    unwatchable.add(dir);
+    events.unwatchable(dir, code);
+  }
+
+  /** After an event naming a directory left out, or one it lies in: gone, it is forgotten; readable now, it is watched. */
+  function lookAgainAt(name: string) {
+    // A path past PATH_MAX cannot even be asked whether it exists: moved away with the directory named, it is gone.
+    const named = existsSync(join(root, name));
+    for (const dir of unwatchable) {
+      if (dir !== name && !dir.startsWith(name + sep)) continue;
+      const now = named ? readability(join(root, dir)) : "gone";
+      if (now === "unreadable") continue;
+      unwatchable.delete(dir);
+      if (now === "readable") return arm(true);
+    }
   }
 
   function arm(announce: boolean) {
@@ -88,9 +124,9 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
       try {
         // FSEvents reports real paths (/private/var/…) and Bun matches them against the watched
         // path by prefix: watching through a symlink there would match nothing.
-        const watched = process.platform === "darwin" ? realpathSync(root) : root;
-        watcher = watch(watched, { recursive: true }, (_event, name) => {
-          if (name && isSiblingEvent(process.platform, watched, String(name), existsSync)) return;
+        const path = (watched = process.platform === "darwin" ? realpathSync(root) : root);
+        watcher = watch(path, { recursive: true }, (_event, name) => {
+          if (name && isSiblingEvent(process.platform, path, String(name), existsSync)) return;
           if (name) return onEvent(String(name));
           // The root itself was deleted or moved: re-armed (or awaited) and announced once.
           arm(true);
@@ -141,6 +177,10 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
   function onWatcherError(error: NodeJS.ErrnoException) {
     // Out of watches: the watch stays as far as it got, and the user is told how to raise the limit.
     if (error.code === "ENOSPC" || error.code === "EMFILE") return reportOnce(error);
+    // One directory the watch could not open: the rest of the tree is watched, and arming
+    // again would only meet the same directory (every second, announcing a change each time).
+    const dir = unwatchableUnder(error);
+    if (dir) return leaveOut(dir, error.code);
     // Windows closes the watcher when its root is deleted (EPERM); anything else is retried by the root check.
     if (mustRearm(armed, rootState(root))) return arm(true);
     reportOnce(error);
@@ -197,6 +237,18 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
       disarm();
     },
   };
+}
+
+/** Whether a directory the watch left out can be opened now, is still closed to it, or is gone. */
+function readability(path: string): "readable" | "unreadable" | "gone" {
+  try {
+    if (!statSync(path).isDirectory()) return "gone";
+    accessSync(path, constants.R_OK | constants.X_OK);
+    return "readable";
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR" ? "gone" : "unreadable";
+  }
 }
 
 function nearestDirectory(path: string): string {
