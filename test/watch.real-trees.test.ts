@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { dirname, extname, join } from "node:path";
 import { mustRearm, rootState } from "../src/watch/root.ts";
 import { ROOT_CHECK_MS, watchTree } from "../src/watch/watch-tree.ts";
 import { startWatcher, unwatchableMessage, watchLimitRemedy, type WatcherKind } from "../src/watchers.ts";
@@ -276,6 +276,82 @@ describeUnless(INOTIFY_SKIP)("a directory inside the tree that cannot be watched
     } finally {
       w.stop();
       Bun.spawnSync(["rm", "-rf", dir]);
+    }
+  });
+});
+
+describeUnless(POSIX_FS_SKIP)("a directory that leaves the tree", () => {
+  /** `dir/<kind>/<file>` watched, its first report in, and `dir/ext` to move things to. */
+  async function treeWith(kind: WatcherKind, file: string) {
+    const dir = tempDir();
+    const root = join(dir, kind);
+    const ext = join(dir, "ext");
+    mkdirSync(join(root, dirname(file)), { recursive: true });
+    mkdirSync(ext);
+    writeFileSync(join(root, file), "x");
+    const w = await watchWorker(kind, root);
+    await reportedSince(w, 0, root, extname(file));
+    return { dir, root, ext, w };
+  }
+
+  test("moved out of the input, it is a change; edits in its new place, even once its name is back, are not", async () => {
+    const { root: input, ext, w } = await treeWith("input", "components/button/stories.py");
+    try {
+      const mark = w.seen.length;
+      renameSync(join(input, "components"), join(ext, "components"));
+      expect(await reportedSince(w, mark, input, ".py")).toEqual([null]);
+
+      const mark2 = w.seen.length;
+      writeFileSync(join(ext, "components/button/stories.py"), "edited there");
+      writeFileSync(join(ext, "components/button/new.py"), "new there");
+      expect(await reportedSince(w, mark2, input, ".py")).toEqual([]);
+
+      mkdirSync(join(input, "components/button"), { recursive: true });
+      const mark3 = w.seen.length;
+      writeFileSync(join(ext, "components/button/later.py"), "later there");
+      unlinkSync(join(ext, "components/button/new.py"));
+      expect(await reportedSince(w, mark3, input, ".py")).toEqual([]);
+    } finally {
+      w.stop();
+    }
+  });
+
+  test("removed from the input, it is a change; a folder that held no sources is none", async () => {
+    const { dir, root: input, w } = await treeWith("input", "components/button/stories.py");
+    try {
+      mkdirSync(join(input, "components/__pycache__"));
+      mkdirSync(join(input, "scratch"));
+      writeFileSync(join(input, "components/__pycache__/stories.cpython-311.pyc"), "x");
+      writeFileSync(join(input, "scratch/state.sqlite"), "x");
+      const none = w.seen.length;
+      rmSync(join(input, "components/__pycache__"), { recursive: true });
+      renameSync(join(input, "scratch"), join(dir, "scratch"));
+      expect(await reportedSince(w, none, input, ".py")).toEqual([]);
+      const mark = w.seen.length;
+      rmSync(join(input, "components"), { recursive: true });
+      expect(await reportedSince(w, mark, input, ".py")).not.toEqual([]);
+    } finally {
+      w.stop();
+    }
+  });
+
+  test("moved out of the output, it is reported; edits to its files in their new place are not, even once its name is back", async () => {
+    const { root: out, ext, w } = await treeWith("output", "section/index.html");
+    try {
+      const mark = w.seen.length;
+      renameSync(join(out, "section"), join(ext, "section"));
+      await w.next((p) => p === "section", mark);
+      const mark2 = w.seen.length;
+      writeFileSync(join(ext, "section/index.html"), "edited there");
+      writeFileSync(join(ext, "section/new.html"), "new there");
+      expect(await reportedSince(w, mark2, out)).toEqual([]);
+
+      const mark3 = w.seen.length;
+      mkdirSync(join(out, "section"));
+      writeFileSync(join(ext, "section/index.html"), "edited there again");
+      expect(await reportedSince(w, mark3, out)).toEqual(["section"]);
+    } finally {
+      w.stop();
     }
   });
 });

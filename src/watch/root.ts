@@ -36,3 +36,12 @@ export function mustRearm(armed: RootState, now: RootState): boolean {
   if (armed.kind !== "dir") return now.kind === "dir";
   return now.kind !== "dir" || now.dev !== armed.dev || now.ino !== armed.ino;
 }
+
+/** Never throws: a path that is missing, or below a file (ENOTDIR), or past PATH_MAX, is no directory. */
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,14 +1,16 @@
 import { accessSync, constants, existsSync, lstatSync, realpathSync, statSync, unlinkSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { trackSourceDirectories } from "./directories.ts";
 import { FLUSH_MARKER_PREFIX } from "./messages.ts";
 import { watchLinkTargets } from "./links.ts";
-import { isSiblingEvent, watchesAncestors } from "./platform.ts";
-import { mustRearm, rootState, type RootState } from "./root.ts";
+import { isSiblingEvent, watchesAncestors, watchFollowsMovedDirectories } from "./platform.ts";
+import { isDirectory, mustRearm, rootState, type RootState } from "./root.ts";
 
 export interface TreeEvents {
   /**
    * A path relative to the root changed, or null when the tree changed as a whole: the root
-   * itself appeared, vanished or was replaced, or the watch was armed again.
+   * itself appeared, vanished or was replaced, the watch was armed again, or a directory of
+   * sources left.
    */
   change(path: string | null): void;
   error(error: NodeJS.ErrnoException): void;
@@ -21,6 +23,8 @@ export interface TreeOptions {
   followLinks?: boolean;
   /** After each re-arm, write a marker file and arm again if its event never comes (the output only: it is ours to write in). */
   probeRearms?: boolean;
+  /** Which paths are sources (the input): a directory that held some and leaves the tree is a change, whatever its own name. */
+  isSource?: (path: string) => boolean;
 }
 
 /**
@@ -52,6 +56,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
   /** The directory around the root being watched (or, where that cannot be, only tried) for the root's sake. */
   let around: { dir: string; watcher?: FSWatcher } | undefined;
   let links: ReturnType<typeof watchLinkTargets> | undefined;
+  let sources: ReturnType<typeof trackSourceDirectories> | undefined;
   /** Directories under the root the watch had to leave out, relative to it: each is told once, and looked at again when an event names it. */
   const unwatchable = new Set<string>();
   let closed = false;
@@ -67,7 +72,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
     watcher?.close();
     around?.watcher?.close();
     links?.close();
-    watcher = around = links = undefined;
+    watcher = around = links = sources = undefined;
   }
 
   function reportOnce(error: NodeJS.ErrnoException) {
@@ -86,6 +91,25 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
     events.change(name);
     links?.changed(name);
     if (unwatchable.size) lookAgainAt(name);
+  }
+
+  /** An event of the tree itself, not of a link's target. */
+  function onTreeEvent(event: string, name: string) {
+    if (watchFollowsMovedDirectories(process.platform) && isFromElsewhere(event, name)) return;
+    // Armed again at once: on Linux the old watch would go on following the directory where it went.
+    if (sources?.left(name)) return arm(true);
+    onEvent(name);
+  }
+
+  /**
+   * An event from a directory moved out of the tree, which inotify goes on watching under its old
+   * name: an edit to a file that is not in the tree, or anything in a directory that is not. A
+   * file deleted with its directory is dropped too: the directory's own event reports that.
+   */
+  function isFromElsewhere(event: string, name: string): boolean {
+    if (event === "change") return !existsSync(join(root, name));
+    const parent = dirname(name);
+    return parent !== "." && !isDirectory(join(root, parent));
   }
 
   /** The directory below the root that an error of the watch names, relative to the root; null for an error of the root itself. */
@@ -125,9 +149,9 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
         // FSEvents reports real paths (/private/var/…) and Bun matches them against the watched
         // path by prefix: watching through a symlink there would match nothing.
         const path = (watched = process.platform === "darwin" ? realpathSync(root) : root);
-        watcher = watch(path, { recursive: true }, (_event, name) => {
+        watcher = watch(path, { recursive: true }, (event, name) => {
           if (name && isSiblingEvent(process.platform, path, String(name), existsSync)) return;
-          if (name) return onEvent(String(name));
+          if (name) return onTreeEvent(event, String(name));
           // The root itself was deleted or moved: re-armed (or awaited) and announced once.
           arm(true);
         });
@@ -135,12 +159,13 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
         watchSwaps();
         // After the worker says ready: walking a large tree for links would delay start-up (10,000
         // files: 18 ms to ready without the walk, 41 ms with it), and a link is rarely edited then.
-        if (options.followLinks) {
-          const armedWatcher = watcher;
-          setTimeout(() => {
-            if (!closed && watcher === armedWatcher) links = watchLinkTargets(root, onEvent);
-          }, 0);
-        }
+        // The same for the walk that finds which directories hold sources.
+        const armedWatcher = watcher;
+        setTimeout(() => {
+          if (closed || watcher !== armedWatcher) return;
+          if (options.followLinks) links = watchLinkTargets(root, onEvent);
+          if (options.isSource) sources = trackSourceDirectories(root, options.isSource);
+        }, 0);
         if (announce && options.probeRearms) probeWatch();
         errorShown = false;
       } catch (error) {
