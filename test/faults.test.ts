@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BuildRunner } from "../src/build.ts";
 import { ROOT_CHECK_MS } from "../src/watch/watch-tree.ts";
@@ -103,6 +103,30 @@ describe("watchers", () => {
       server.proc.kill("SIGKILL");
       chmodSync(locked, 0o755);
       chmodSync(cache, 0o755);
+    }
+  });
+
+  testUnless(UNREADABLE_SKIP)("a link broken at start, whose target's folder no watch can open, is followed by the root check once the target appears", async () => {
+    const dir = tempDir();
+    const input = join(dir, "in");
+    const closed = join(dir, "ext/closed");
+    mkdirSync(input, { recursive: true });
+    mkdirSync(closed, { recursive: true });
+    writeFileSync(join(input, "stories.py"), "x");
+    symlinkSync("../ext/closed/later", join(input, "later"));
+    if (IS_ROOT) Bun.spawnSync(["chown", "-R", "65534:65534", dir]);
+    // Passable, not listable: the target can appear in it, but no watch can be opened on it.
+    chmodSync(closed, 0o311);
+    const args = ["bun", CLI, "--input", input, "--output", join(dir, "out"), "--port", "0", "--build", "true"];
+    const server = await launch(IS_ROOT ? asNobody(args) : args, { cwd: dir });
+    try {
+      await server.waitForOutput("Built in");
+      mkdirSync(join(closed, "later"));
+      writeFileSync(join(closed, "later/card.py"), "x");
+      await server.waitForOutput(/Built in[^]*Built in/);
+    } finally {
+      server.proc.kill("SIGKILL");
+      chmodSync(closed, 0o755);
     }
   });
 

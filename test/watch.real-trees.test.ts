@@ -121,6 +121,54 @@ describeUnless(POSIX_FS_SKIP)("sources linked into the input from elsewhere", ()
     }
   });
 
+  test("a link broken at start, directly or down a chain of links, is followed once its target appears, and that is a change", async () => {
+    const dir = tempDir();
+    const input = join(dir, "in");
+    const ext = join(dir, "ext");
+    mkdirSync(input);
+    mkdirSync(ext);
+    symlinkSync("../ext/later", join(input, "later"));
+    symlinkSync("../ext/hop", join(input, "chained"));
+    symlinkSync("chained-target", join(ext, "hop"));
+    const w = await watchWorker("input", input);
+    try {
+      await reportedSince(w, 0, input, ".py");
+      for (const target of ["later", "chained-target"]) {
+        const mark = w.seen.length;
+        const staged = join(dir, "staged");
+        mkdirSync(staged);
+        writeFileSync(join(staged, "card.py"), "x");
+        renameSync(staged, join(ext, target));
+        // Seen at once, through a watch on where the target was to appear: before anything written after it.
+        expect(await reportedSince(w, mark, input, ".py")).toEqual([null]);
+      }
+      await writeUntilReported(w.seen, join(ext, "later/card.py"), join("later", "card.py"));
+      await writeUntilReported(w.seen, join(ext, "chained-target/card.py"), join("chained", "card.py"));
+    } finally {
+      w.stop();
+    }
+  });
+
+  test("a new link to a directory, even one already linked, is a change at once", async () => {
+    const { dir, src, shared, r, stop } = await input();
+    try {
+      await reportedSince(r, 0, src, ".py");
+      const other = join(dir, "other");
+      mkdirSync(other);
+      writeFileSync(join(other, "card.py"), "x");
+      for (const [target, link] of [
+        [other, "other"],
+        [shared, "shared-again"],
+      ] as const) {
+        const mark = r.seen.length;
+        symlinkSync(target, join(src, link));
+        expect(await reportedSince(r, mark, src, ".py")).toEqual([null]);
+      }
+    } finally {
+      stop();
+    }
+  });
+
   test("a link created later is followed, a broken link and a link cycle do not stop the watcher", async () => {
     const { dir, src, r, stop } = await input();
     try {

@@ -4,13 +4,13 @@ import { trackSourceDirectories } from "./directories.ts";
 import { FLUSH_MARKER_PREFIX } from "./messages.ts";
 import { watchLinkTargets } from "./links.ts";
 import { isSiblingEvent, watchesAncestors, watchFollowsMovedDirectories } from "./platform.ts";
-import { isDirectory, mustRearm, rootState, type RootState } from "./root.ts";
+import { isDirectory, mustRearm, nearestDirectory, rootState, type RootState } from "./root.ts";
 
 export interface TreeEvents {
   /**
    * A path relative to the root changed, or null when the tree changed as a whole: the root
-   * itself appeared, vanished or was replaced, the watch was armed again, or a directory of
-   * sources left.
+   * itself appeared, vanished or was replaced, the watch was armed again, a directory of sources
+   * left, or a link now leads elsewhere.
    */
   change(path: string | null): void;
   error(error: NodeJS.ErrnoException): void;
@@ -163,7 +163,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
         const armedWatcher = watcher;
         setTimeout(() => {
           if (closed || watcher !== armedWatcher) return;
-          if (options.followLinks) links = watchLinkTargets(root, onEvent);
+          if (options.followLinks) links = watchLinkTargets(root, onEvent, () => events.change(null));
           if (options.isSource) sources = trackSourceDirectories(root, options.isSource);
         }, 0);
         if (announce && options.probeRearms) probeWatch();
@@ -251,6 +251,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
     if (closed) return;
     if (mustRearm(armed, rootState(root))) return arm(true);
     if (armed.kind !== "dir") awaitRoot();
+    links?.recheck();
   }
 
   const check = setInterval(checkRoot, ROOT_CHECK_MS);
@@ -273,18 +274,5 @@ function readability(path: string): "readable" | "unreadable" | "gone" {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === "ENOENT" || code === "ENOTDIR" ? "gone" : "unreadable";
-  }
-}
-
-function nearestDirectory(path: string): string {
-  for (;;) {
-    let isDir = false;
-    try {
-      isDir = statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-    } catch {
-      // ENOTDIR: an ancestor is a file; keep climbing.
-    }
-    if (isDir || dirname(path) === path) return path;
-    path = dirname(path);
   }
 }
