@@ -30,11 +30,12 @@ export function runWatchWorker(keep: (path: string | null) => boolean, options: 
             return report({ type: "flushed", id });
           }
           if (keep(path)) report({ type: "change", path });
-          // A null path is a re-arm: a marker written while the old watch was dead is never
+          // A null path may be a re-arm: a marker written while the old watch was dead is never
           // reported, so pending flushes write theirs again into the watch now in place.
           if (path === null) for (const id of [...flushes.values()]) flush(id);
         },
         error: (error) => report({ type: "error", code: error.code, message: error.message }),
+        unwatchable: (dir, code) => report({ type: "unwatchable", path: dir, code }),
       },
       options,
     );
