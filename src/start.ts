@@ -2,13 +2,15 @@ import { join } from "node:path";
 import { localUrl } from "./address.ts";
 import { BuildRunner } from "./build.ts";
 import { OutputChanges } from "./changes.ts";
+import { displayPath } from "./paths.ts";
+import { instancesServing } from "./instances.ts";
 import { log } from "./log.ts";
 import { UsageError, isCode } from "./errors.ts";
 import type { Options } from "./options.ts";
 import { RELOAD_MESSAGE, RELOAD_TOPIC } from "./protocol.ts";
 import { reloadLog } from "./reload-log.ts";
-import { startServer } from "./server.ts";
-import { displayPath, logStartup } from "./startup-log.ts";
+import { startServer, type ServerConfig } from "./server.ts";
+import { logStartup } from "./startup-log.ts";
 import { startWatcher, type Watcher } from "./watchers.ts";
 import { rearmMayLoseOtherEvents, watchTiming } from "./watch/platform.ts";
 import { ROOT_CHECK_MS } from "./watch/watch-tree.ts";
@@ -46,8 +48,8 @@ export interface App {
 export async function start(options: Options, watch: typeof startWatcher = startWatcher): Promise<App> {
   const startedAt = Date.now();
   const changes = new OutputChanges(PAGE_GATE);
-  const server = listen(options, changes);
   const reloads = reloadLog(options.output);
+  const server = listen(options, changes, reloads);
   // Each watcher's re-arm (reported as a null path) may have cost the others events on macOS.
   const othersMayHaveMissed = (rearmed: Watcher) => {
     if (!rearmMayLoseOtherEvents(process.platform)) return;
@@ -67,6 +69,9 @@ export async function start(options: Options, watch: typeof startWatcher = start
         output: options.output,
         // Pages wait until the output watcher has reported the build's last write, not a guessed while.
         onBusy: (idle) => changes.holdFor(idle.then(() => output.flush())),
+        pagesWaitMs: PAGE_GATE.maxBuildWaitMs,
+        verbose: options.verbose,
+        outputChanges: { version: () => changes.version, counted: () => output.flush() },
       })
     : null;
   const inputs = options.inputs.map((root) => {
@@ -116,6 +121,7 @@ function watchInput(
   edited: (path: string) => void,
   rearmed: () => void,
 ) {
+  let toldNothingRebuilt = false;
   return watch(
     "input",
     input.root,
@@ -123,19 +129,25 @@ function watchInput(
       if (path) edited(path);
       else rearmed();
       const shown = path === null ? `the input directory${input.shownAs && ` ${input.shownAs}`}` : join(input.shownAs, path);
-      if (builder) builder.request(shown);
-      else log.info(`${shown} changed`);
+      if (builder) return builder.request(shown);
+      log.info(`${shown} changed${toldNothingRebuilt ? "" : " (no --build, nothing rebuilt)"}`);
+      toldNothingRebuilt = true;
     },
     { exclude: input.exclude },
   );
 }
 
-function listen(options: Options, changes: OutputChanges) {
+function listen(options: Options, changes: OutputChanges, pages: ServerConfig["pages"]) {
   try {
-    return startServer({ root: options.output, host: options.host, port: options.port, changes });
+    return startServer({ root: options.output, host: options.host, port: options.port, changes, pages });
   } catch (error) {
     if (isCode(error, "EADDRINUSE")) {
-      throw new UsageError(`Port ${options.port} on ${options.host} is already in use; pick another with --port (for example --port ${options.port + 1}).`);
+      const holder = instancesServing(options.output).find((other) => Number(new URL(other.url).port || 80) === options.port);
+      throw new UsageError(
+        holder
+          ? `Port ${options.port} on ${options.host} is already in use by another storytime-reload (pid ${holder.pid}) serving this output at ${holder.url}: open that one, stop it, or pass --port 0 for any free port.`
+          : `Port ${options.port} on ${options.host} is already in use; pass --port 0 for any free port, or another with --port (for example --port ${options.port + 1}).`,
+      );
     }
     if (isCode(error, "EADDRNOTAVAIL") || isCode(error, "ENOTFOUND")) {
       throw new UsageError(`Cannot listen on --host ${options.host}: no such address on this machine; use 127.0.0.1 or one of its own addresses.`);

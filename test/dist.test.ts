@@ -78,7 +78,7 @@ describe("the single executable", () => {
       const script = await (await fetch(new URL("/__storytime/client.js", server.url))).text();
       expect(script).toContain("location.reload()");
       writeFileSync(join(home, "in", "button.css"), "button { color: red }");
-      await server.waitForOutput(/Built in .*button\.css changed/);
+      await server.waitForOutput(/Building \(button\.css changed\)[\s\S]*Built in/);
       await client.waitFor(1);
       expect(client.messages.every((message) => message === RELOAD)).toBe(true);
       expect(await (await fetch(new URL("/built.html", server.url))).text()).toContain("built");
