@@ -6,17 +6,43 @@
  * it on connect and tells a page that is already stale to reload at once, so a change that
  * lands between "HTML served" and "socket open" is never lost.
  */
-export function reloadClient(socketPath: string, version: string, debounceMs: number): void {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const socket = new WebSocket(`${scheme}//${location.host}${socketPath}?v=${encodeURIComponent(version)}`);
+export function reloadClient(socketPath: string, version: string, debounceMs: number, commitMs: number): void {
+  const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${socketPath}?v=${encodeURIComponent(version)}`;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  socket.onmessage = (event) => {
-    if (event.data !== '{"type":"reload"}') return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      // Closing first: messages that arrive while the next page loads would only restart it.
-      socket.close();
-      location.reload();
-    }, debounceMs);
+  let reloading = false;
+  let leavings = 0;
+  const listen = () => {
+    const socket = new WebSocket(url);
+    socket.onmessage = (event) => {
+      if (event.data !== '{"type":"reload"}') return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        reloading = true;
+        // Closing first: messages that arrive while the next page loads would only restart it.
+        socket.close();
+        location.reload();
+      }, debounceMs);
+    };
+    return socket;
   };
+  let socket = listen();
+  addEventListener("beforeunload", () => {
+    if (reloading) return;
+    // The user is leaving (a link, a typed URL, a form, history). The server holds that navigation
+    // until the build ends, and a reload now would replace it: the page asked for would be lost.
+    clearTimeout(timer);
+    socket.close();
+    // Some navigations never replace the page (a download, a 204, a cancelled prompt). Asking for
+    // this page is answered when the server lets pages through, as the navigation is; a page still
+    // here a moment later was not left, and listens again with its version, so the server reloads
+    // it at once if it missed a change.
+    const leaving = ++leavings;
+    void fetch(location.href, { method: "HEAD" })
+      .catch(() => {})
+      .then(() =>
+        setTimeout(() => {
+          if (leaving === leavings) socket = listen();
+        }, commitMs),
+      );
+  });
 }

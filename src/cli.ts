@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 import { defineCommand, runCommand, type ArgsDef } from "citty";
 import { readFileSync, statSync } from "node:fs";
+import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
 import { resolveHost } from "./address.ts";
 import { StartupError, UsageError } from "./errors.ts";
@@ -23,7 +24,7 @@ const args = {
   input: {
     type: "string",
     alias: "i",
-    description: `Directory of the catalog's sources, watched to rebuild (default: ${DEFAULTS.input})`,
+    description: `Directory of the catalog's sources, watched to rebuild (default: ${DEFAULTS.input}); repeatable; an output inside it is left out`,
     valueHint: "dir",
   },
   build: {
@@ -77,7 +78,7 @@ export const command = defineCommand({
       process.stdout.write(`${pkg.version}\n`);
       return null;
     }
-    const resolved = resolveOptions(args as RawArgs);
+    const resolved = resolveOptions({ ...args, input: everyValue(rawArgs, "input") } as RawArgs);
     const options = { ...resolved, hostAddresses: await resolveHost(resolved.host) };
     const app = await start(options);
     const instance = registerInstance(options.output, app.url);
@@ -139,6 +140,20 @@ function wrap(text: string, width: number): string[] {
     }
   }
   return [...lines, line];
+}
+
+/**
+ * Each value of a repeatable option, in order, or undefined when it is not given: citty keeps only
+ * the last. Read with the parser citty itself uses and the same definitions (short flags
+ * included), so every other option takes its value exactly as citty gave it.
+ */
+function everyValue(rawArgs: string[], name: keyof typeof args): string[] | undefined {
+  const options = Object.fromEntries(
+    Object.entries(args).map(([key, arg]) => [key, { type: arg.type, multiple: key === name, ...("alias" in arg && arg.alias.length === 1 ? { short: arg.alias } : {}) }]),
+  );
+  const values = parseArgs({ args: rawArgs, options, strict: false, allowPositionals: true }).values[name];
+  // A value-less last `--input` parses as true, which citty passes on as "".
+  return Array.isArray(values) ? values.map((value) => (typeof value === "string" ? value : "")) : undefined;
 }
 
 /** What citty lets through silently or misreads: flags it does not know, long names with one dash, and stray words. */

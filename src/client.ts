@@ -9,10 +9,19 @@ import { CLIENT_PATH, SOCKET_PATH } from "./protocol.ts";
  */
 export const CLIENT_DEBOUNCE_MS = 2;
 
+/**
+ * How long a page that started to leave waits, once the server has answered for its URL, before
+ * it concludes it was not left and listens again. A navigation to this server replaces the page
+ * within milliseconds of the server's answer; a longer wait only delays the catch-up of a page
+ * whose navigation never replaced it (a download, a 204), while a shorter one risks reloading over
+ * a navigation on a loaded machine or to a slower site.
+ */
+export const LEFT_PAGE_COMMIT_MS = 3_000;
+
 /** The client's source, with the page's version read from the tag that loaded it. */
 export const clientScript =
   `(${reloadClient})(${JSON.stringify(SOCKET_PATH)},` +
-  `document.currentScript.dataset.storytimeVersion,${CLIENT_DEBOUNCE_MS});`;
+  `document.currentScript.dataset.storytimeVersion,${CLIENT_DEBOUNCE_MS},${LEFT_PAGE_COMMIT_MS});`;
 
 /** Content-addressed, so browsers may keep it in memory across every reload. */
 export const clientUrl = `${CLIENT_PATH}?h=${Bun.hash(clientScript).toString(36)}`;

@@ -1,8 +1,8 @@
 import { accessSync, constants, statSync } from "node:fs";
-import { resolve, sep } from "node:path";
+import { resolve } from "node:path";
 import { UsageError, isCode } from "./errors.ts";
 import { ipVersion } from "./ip.ts";
-import { realPathOrNearest } from "./paths.ts";
+import { isInside, realPathOrNearest } from "./paths.ts";
 
 export const DEFAULTS = {
   output: "build/catalog",
@@ -14,7 +14,8 @@ export const DEFAULTS = {
 /** What citty hands over: every value still a string, as typed by the user. */
 export interface RawArgs {
   output?: string;
-  input?: string;
+  /** Once per --input given; citty itself keeps only the last. */
+  input?: string | string[];
   build?: string;
   port?: string;
   host?: string;
@@ -25,8 +26,11 @@ export interface RawArgs {
 export interface Options {
   /** Absolute path of the directory served and watched for reloads; it may not exist yet. */
   output: string;
-  /** Absolute path of the directory watched for rebuilds, or null when there is none to watch. */
-  input: string | null;
+  /**
+   * Absolute paths of the directories watched for rebuilds, none when there is nothing to watch.
+   * The output may lie inside one (a generator's default layout); its watch leaves the output out.
+   */
+  inputs: string[];
   build: string | null;
   port: number;
   host: string;
@@ -42,16 +46,16 @@ const EXAMPLES = { output: "build/catalog", input: "src/storytime", build: '"sto
 export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Options {
   for (const flag of Object.keys(EXAMPLES) as Array<keyof typeof EXAMPLES>) {
     // "--output" with nothing after it would otherwise mean the current directory.
-    if (raw[flag] !== undefined && String(raw[flag]).trim() === "") {
+    if ([raw[flag]].flat().some((value) => value !== undefined && String(value).trim() === "")) {
       throw new UsageError(`--${flag} needs a value, for example --${flag} ${EXAMPLES[flag]}.`);
     }
   }
   const output = resolveOutput(raw.output, cwd);
-  const input = resolveInput(raw.input, cwd);
-  if (input) assertApart(input, output);
+  const inputs = resolveInputs(raw.input, raw.build !== undefined, cwd);
+  for (const input of inputs) assertOutsideOutput(input, output);
   return {
     output,
-    input,
+    inputs,
     build: raw.build ?? null,
     port: parsePort(raw.port),
     host: parseHost(raw.host),
@@ -61,18 +65,12 @@ export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Optio
 }
 
 /**
- * A build that writes into its own input would rebuild itself forever; one that empties an output
- * holding its input would delete it. Compared on real paths, so a symlink cannot hide either.
+ * A clean build empties its output, so an input inside it would be deleted. Compared on real
+ * paths, so a symlink cannot hide it. (The other way round is a generator's default layout, and
+ * the input's watch leaves the output out.)
  */
-function assertApart(input: string, output: string): void {
-  const inside = (child: string, parent: string) => {
-    const [realChild, realParent] = [realPathOrNearest(child), realPathOrNearest(parent)];
-    return realChild === realParent || realChild.startsWith(realParent.endsWith(sep) ? realParent : realParent + sep);
-  };
-  if (inside(output, input)) {
-    throw new UsageError(`--output ${output} is inside --input ${input}, so every build would trigger another; put the output outside the input.`);
-  }
-  if (inside(input, output)) {
+function assertOutsideOutput(input: string, output: string): void {
+  if (isInside(realPathOrNearest(input), realPathOrNearest(output))) {
     throw new UsageError(`--input ${input} is inside --output ${output}, and a clean build would delete it; put the input outside the output.`);
   }
 }
@@ -110,11 +108,27 @@ function resolveOutput(value: string | undefined, cwd: string): string {
   return output;
 }
 
-function resolveInput(value: string | undefined, cwd: string): string | null {
-  const input = resolve(cwd, value ?? DEFAULTS.input);
+function resolveInputs(value: string | string[] | undefined, hasBuild: boolean, cwd: string): string[] {
+  if (value === undefined) {
+    const input = resolve(cwd, DEFAULTS.input);
+    if (kindOf(input) !== "missing") return [resolveInput(input)];
+    // A build that no edit can ever start again is a mistake (the wrong directory, most often), not a setup.
+    if (hasBuild) {
+      throw new UsageError(`--build needs an input to watch, and the default --input ${input} does not exist; pass --input with the directory that holds your sources.`);
+    }
+    return [];
+  }
+  const inputs = [value].flat().map((each) => resolveInput(resolve(cwd, each)));
+  for (const [i, input] of inputs.entries()) {
+    const outer = inputs.find((other, j) => j !== i && isInside(realPathOrNearest(input), realPathOrNearest(other)));
+    if (outer) throw new UsageError(`--input ${input} is inside --input ${outer}, which is watched already; pass only ${outer}.`);
+  }
+  return inputs;
+}
+
+function resolveInput(input: string): string {
   const kind = kindOf(input);
   if (kind === "missing") {
-    if (value === undefined) return null;
     throw new UsageError(`--input ${input} does not exist; pass the directory that holds your catalog's sources.`);
   }
   if (kind === "other") {

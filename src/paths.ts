@@ -1,5 +1,5 @@
 import { realpathSync } from "node:fs";
-import { basename, dirname, join, relative } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 
 /**
  * The real path of `path`, or of its nearest existing ancestor with the rest appended: an output
@@ -13,6 +13,13 @@ export function realPathOrNearest(path: string): string {
     const parent = dirname(path);
     return parent === path ? path : join(realPathOrNearest(parent), basename(path));
   }
+}
+
+/** Whether `path` is `dir` or lies under it; both absolute, and both real or both as given. */
+export function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  // `..name` is a name like any other; only `..` itself, as a whole segment, climbs out.
+  return !isAbsolute(rel) && rel !== ".." && !rel.startsWith(`..${sep}`);
 }
 
 /** A directory as the user sees it: relative to the working directory when inside it, else absolute. */

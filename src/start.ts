@@ -1,6 +1,8 @@
+import { join } from "node:path";
 import { localUrl } from "./address.ts";
 import { BuildRunner } from "./build.ts";
 import { OutputChanges } from "./changes.ts";
+import { displayPath } from "./paths.ts";
 import { instancesServing } from "./instances.ts";
 import { log } from "./log.ts";
 import { UsageError, isCode } from "./errors.ts";
@@ -48,12 +50,13 @@ export async function start(options: Options, watch: typeof startWatcher = start
   const changes = new OutputChanges(PAGE_GATE);
   const reloads = reloadLog(options.output);
   const server = listen(options, changes, reloads);
-  // Each watcher's re-arm (reported as a null path) may have cost the other one events on macOS.
-  const otherMayHaveMissed = (other: () => Watcher | null) => {
-    if (rearmMayLoseOtherEvents(process.platform)) other()?.recheck(Date.now() - ROOT_CHECK_MS);
+  // Each watcher's re-arm (reported as a null path) may have cost the others events on macOS.
+  const othersMayHaveMissed = (rearmed: Watcher) => {
+    if (!rearmMayLoseOtherEvents(process.platform)) return;
+    for (const other of [output, ...inputs]) if (other !== rearmed) other.recheck(Date.now() - ROOT_CHECK_MS);
   };
   const output = watch("output", options.output, (path) => {
-    if (path === null) otherMayHaveMissed(() => input);
+    if (path === null) othersMayHaveMissed(output);
     changes.record();
     server.publish(RELOAD_TOPIC, RELOAD_MESSAGE);
     reloads.changed(path, server.subscriberCount(RELOAD_TOPIC));
@@ -62,7 +65,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
   const builder = options.build
     ? new BuildRunner({
         command: options.build,
-        input: options.input,
+        input: options.inputs[0] ?? null,
         output: options.output,
         // Pages wait until the output watcher has reported the build's last write, not a guessed while.
         onBusy: (idle) => changes.holdFor(idle.then(() => output.flush())),
@@ -71,15 +74,18 @@ export async function start(options: Options, watch: typeof startWatcher = start
         outputChanges: { version: () => changes.version, counted: () => output.flush() },
       })
     : null;
-  const input: Watcher | null = options.input
-    ? watchInput(watch, options.input, builder, reloads.edited, () => otherMayHaveMissed(() => output))
-    : null;
+  const inputs = options.inputs.map((root) => {
+    // With several inputs, a path names its input too: `content/post.md`, not `post.md`.
+    const shownAs = options.inputs.length > 1 ? displayPath(root) : "";
+    const input: Watcher = watchInput(watch, { root, shownAs, exclude: options.output }, builder, reloads.edited, () => othersMayHaveMissed(input));
+    return input;
+  });
   try {
-    await Promise.all([output.ready, input?.ready]);
+    await Promise.all([output.ready, ...inputs.map((input) => input.ready)]);
   } catch (error) {
     // Nothing started here may outlive a failed start: the caller exits, or (in tests) goes on.
     output.stop();
-    input?.stop();
+    for (const input of inputs) input.stop();
     server.stop(true);
     throw error;
   }
@@ -100,23 +106,35 @@ export async function start(options: Options, watch: typeof startWatcher = start
     port: server.port!,
     async stop() {
       output.stop();
-      input?.stop();
+      for (const input of inputs) input.stop();
       server.stop(true);
       await builder?.stop();
     },
   };
 }
 
-function watchInput(watch: typeof startWatcher, root: string, builder: BuildRunner | null, edited: (path: string) => void, rearmed: () => void) {
+/** `exclude` is the output, left out of the input's watch wherever it lies. */
+function watchInput(
+  watch: typeof startWatcher,
+  input: { root: string; shownAs: string; exclude: string },
+  builder: BuildRunner | null,
+  edited: (path: string) => void,
+  rearmed: () => void,
+) {
   let toldNothingRebuilt = false;
-  return watch("input", root, (path) => {
-    if (path) edited(path);
-    else rearmed();
-    const shown = path ?? "the input directory";
-    if (builder) return builder.request(shown);
-    log.info(`${shown} changed${toldNothingRebuilt ? "" : " (no --build, nothing rebuilt)"}`);
-    toldNothingRebuilt = true;
-  });
+  return watch(
+    "input",
+    input.root,
+    (path) => {
+      if (path) edited(path);
+      else rearmed();
+      const shown = path === null ? `the input directory${input.shownAs && ` ${input.shownAs}`}` : join(input.shownAs, path);
+      if (builder) return builder.request(shown);
+      log.info(`${shown} changed${toldNothingRebuilt ? "" : " (no --build, nothing rebuilt)"}`);
+      toldNothingRebuilt = true;
+    },
+    { exclude: input.exclude },
+  );
 }
 
 function listen(options: Options, changes: OutputChanges, pages: ServerConfig["pages"]) {

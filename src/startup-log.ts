@@ -4,7 +4,7 @@ import { localUrl, networkUrls } from "./address.ts";
 import { isExposed } from "./guard.ts";
 import { log } from "./log.ts";
 import { DEFAULTS, type Options } from "./options.ts";
-import { displayPath } from "./paths.ts";
+import { displayPath, isInside, realPathOrNearest } from "./paths.ts";
 
 /** The lines a user reads once the server listens: where to look, what is watched, what a missing output means, and how to stop. */
 export function logStartup(options: Options, port: number, interfaces = networkInterfaces()): void {
@@ -21,10 +21,16 @@ export function logStartup(options: Options, port: number, interfaces = networkI
     const via = exposed.includes(options.host) ? "" : ` (${exposed.join(", ")})`;
     log.warn(`Listening on ${options.host}${via}: the catalog is reachable from the network, not only from this machine.`);
   }
-  if (options.input) {
-    log.info(`Watching ${displayPath(options.input)}: ${options.build ? `a change runs \`${options.build}\`` : "changes are only logged, as no --build was given"}`);
+  if (options.inputs.length) {
+    const watched = options.inputs.map((input) => `${displayPath(input)}${leftOut(input, options.output)}`).join(", ");
+    log.info(`Watching ${watched}: ${options.build ? `a change runs \`${options.build}\`` : "changes are only logged, as no --build was given"}`);
   } else {
     log.info(`No input directory (${DEFAULTS.input} is not here), so only the output is watched; pass --input and --build to rebuild on source changes.`);
   }
   log.info("Press Ctrl-C to stop.");
+}
+
+/** Said once: the output inside an input (a generator's default layout) is not watched as a source. */
+function leftOut(input: string, output: string): string {
+  return isInside(realPathOrNearest(output), realPathOrNearest(input)) ? ` (except ${displayPath(output)}, the output)` : "";
 }

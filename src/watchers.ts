@@ -51,7 +51,15 @@ export function startWatcher(
   kind: WatcherKind,
   root: string,
   onChange: (path: string | null) => void,
-  spawnWorker: () => Worker = () => createWorker(kind),
+  {
+    exclude,
+    spawnWorker = () => createWorker(kind),
+  }: {
+    /** A directory under the root never reported (the output inside an input). */
+    exclude?: string;
+    /** The seam through which tests give the watcher a worker that misbehaves. */
+    spawnWorker?: () => Worker;
+  } = {},
 ): Watcher {
   let worker: Worker;
   let stopped = false;
@@ -106,7 +114,7 @@ export function startWatcher(
       log.warn(`The ${kind} watcher stopped unexpectedly; restarting it.`);
       spawn(true);
     });
-    worker.postMessage({ type: "watch", root } satisfies WatchCommand);
+    worker.postMessage({ type: "watch", root, exclude } satisfies WatchCommand);
   }
 
   spawn(false);

@@ -94,7 +94,7 @@ describeUnless(POSIX_SHELL_SKIP)("a successful build", () => {
 
   test("the build's own output is passed through as the build wrote it", async () => {
     const dir = tempDir();
-    const server = await launch(["bun", CLI, "--output", join(dir, "out"), "--port", "0", "--build", `printf 'step\\n\\033[32mall green\\033[39m\\n'`], { cwd: dir });
+    const server = await launch(["bun", CLI, "--input", tempDir(), "--output", join(dir, "out"), "--port", "0", "--build", `printf 'step\\n\\033[32mall green\\033[39m\\n'`], { cwd: dir });
     try {
       await server.waitForOutput("Built in");
       expect(server.output()).toMatch(/Built in \d+ ms: \x1b\[32mall green\x1b\[39m\n/);

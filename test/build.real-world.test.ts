@@ -128,12 +128,12 @@ describe("the shell that runs the build", () => {
 });
 
 describe("start-up checks and limits", () => {
-  test("an output reached through a symlink inside the input is refused, as a real output inside it is", () => {
+  test("an input reached through a symlink inside the output is refused, as a real input inside it is", () => {
     const dir = tempDir();
-    mkdirSync(join(dir, "src/gen"), { recursive: true });
-    symlinkSync(join(dir, "src/gen"), join(dir, "out"));
+    mkdirSync(join(dir, "out/src"), { recursive: true });
+    symlinkSync(join(dir, "out/src"), join(dir, "src"));
     expect(() => resolveOptions({ input: join(dir, "src"), output: join(dir, "out") })).toThrow(UsageError);
-    expect(() => resolveOptions({ input: join(dir, "src"), output: join(dir, "out/catalog") })).toThrow(/inside --input/);
+    expect(() => resolveOptions({ input: join(dir, "out/src"), output: join(dir, "out") })).toThrow(/inside --output/);
   });
 
   test("a watcher that keeps dying is given up after its 5th death within 10 s, as README says", async () => {
@@ -141,7 +141,7 @@ describe("start-up checks and limits", () => {
     mkdirSync(dir);
     const mark = logged.length;
     let spawned = 0;
-    const watcher = startWatcher("output", dir, () => {}, () => (spawned++, new Worker(join(ROOT, "test/fixtures/always-dies.worker.ts"))));
+    const watcher = startWatcher("output", dir, () => {}, { spawnWorker: () => (spawned++, new Worker(join(ROOT, "test/fixtures/always-dies.worker.ts"))) });
     try {
       await waitForLog(/keeps stopping/, 10_000, mark);
       await Bun.sleep(200);
@@ -200,5 +200,32 @@ describeUnless(POSIX_SHELL_SKIP)("the end of a build, on a machine slow to deliv
     } finally {
       await app.stop();
     }
+  });
+});
+
+describeUnless(POSIX_SHELL_SKIP)("a generator's default layout: the output inside the input", () => {
+  test("a clean build into the output starts no build, each edit starts exactly one, and start-up says the output is left out", async () => {
+    const dir = tempDir();
+    const output = join(dir, "_site");
+    writeFileSync(join(dir, "index.md"), "home");
+    writeFileSync(join(dir, "about.md"), "about");
+    // As MkDocs does: the output is removed and written again, many files, on every build.
+    writeFileSync(
+      join(dir, "build.sh"),
+      `rm -rf "$STORYTIME_OUTPUT" && mkdir -p "$STORYTIME_OUTPUT/posts" && for i in 1 2 3 4 5 6 7 8; do echo "<p>$i</p>" > "$STORYTIME_OUTPUT/posts/$i.html"; done && cp "$STORYTIME_INPUT/index.md" "$STORYTIME_OUTPUT/index.html"`,
+    );
+    const mark = logged.length;
+    await startApp({ input: dir, output, build: `sh ${join(dir, "build.sh")}` });
+    await waitForLog(/Built in/, 5_000, mark);
+    expect(logged.slice(mark).find((line) => line.includes("Watching"))).toContain(`Watching ${dir} (except ${output}, the output): a change runs`);
+    // Changes reach the build runner in order: once an edit's build is under way, any build the
+    // earlier builds' writes to the output could have started has been asked for already.
+    for (const [i, file] of ["index.md", "about.md", "index.md"].entries()) {
+      const from = logged.length;
+      writeFileSync(join(dir, file), `${file}, edit ${i}`);
+      await waitForLog(/Built in/, 5_000, from);
+    }
+    const builds = logged.slice(mark).filter((line) => line.includes("Building"));
+    expect(builds.map((line) => line.replace(/^.*Building/, "Building"))).toEqual(["Building", "Building (index.md changed)", "Building (about.md changed)", "Building (index.md changed)"]);
   });
 });

@@ -60,12 +60,36 @@ describe("command line", () => {
     expect(all).toContain("--output build/catalog");
   });
 
-  test("an output inside the input (an endless rebuild loop) is refused", async () => {
-    const input = tempDir();
-    const { code, all } = await run(["bun", CLI, "--input", input, "--output", join(input, "out"), "--port", "0"]);
+  test("an input inside the output (a clean build would delete it) is refused", async () => {
+    const output = tempDir();
+    mkdirSync(join(output, "src"));
+    const { code, all } = await run(["bun", CLI, "--input", join(output, "src"), "--output", output, "--port", "0"]);
     expect(code).toBe(2);
-    expect(all).toContain("is inside --input");
+    expect(all).toContain("is inside --output");
     expect(oneLine(all)).toBe(true);
+  });
+
+  test("--build with no input directory is one line and exit 2, naming the directory looked for", async () => {
+    const dir = tempDir();
+    const { code, all } = await run(["bun", CLI, "--output", join(dir, "out"), "--build", "make", "--port", "0"], { cwd: dir });
+    expect(code).toBe(2);
+    expect(all).toContain(`the default --input ${join(dir, "src/storytime")} does not exist`);
+    expect(oneLine(all)).toBe(true);
+  });
+
+  test("--input given several times watches each, whichever form each takes", async () => {
+    const dir = tempDir();
+    for (const input of ["content", "layouts", "data"]) mkdirSync(join(dir, input));
+    const server = await launch(["bun", CLI, "--input", "content", "--input=layouts", "-i", "data", "--output", "out", "--build", "true", "--port", "0"], { cwd: dir });
+    try {
+      await server.waitForOutput(/Watching content, layouts, data: a change runs `true`/);
+      for (const file of [join("layouts", "base.html"), join("content", "post.md"), join("data", "site.yaml")]) {
+        writeFileSync(join(dir, file), "x");
+        await server.waitForOutput(`Building (${file} changed)`);
+      }
+    } finally {
+      server.proc.kill();
+    }
   });
 
   test("an output path that is a file is one line and exit 2", async () => {

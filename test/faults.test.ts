@@ -24,7 +24,7 @@ describe("watchers", () => {
     mkdirSync(dir);
     const changes: Array<string | null> = [];
     const mark = logged.length;
-    const watcher = startWatcher("output", dir, (path) => changes.push(path), () => new Worker(join(ROOT, "test/fixtures/dies-once.worker.ts")));
+    const watcher = startWatcher("output", dir, (path) => changes.push(path), { spawnWorker: () => new Worker(join(ROOT, "test/fixtures/dies-once.worker.ts")) });
     try {
       await watcher.ready;
       await waitForLog(/output watcher stopped unexpectedly; restarting it/, 5_000, mark);
@@ -42,14 +42,14 @@ describe("watchers", () => {
 
   test("a watcher worker that cannot start at all fails start-up instead of being retried", async () => {
     const dir = tempDir();
-    const watcher = startWatcher("output", dir, () => {}, () => new Worker(join(ROOT, "test/fixtures/never-starts.worker.ts")));
+    const watcher = startWatcher("output", dir, () => {}, { spawnWorker: () => new Worker(join(ROOT, "test/fixtures/never-starts.worker.ts")) });
     await expect(watcher.ready).rejects.toThrow("The output watcher could not start");
   });
 
   test("reaching the watch limit (ENOSPC) is reported with how to raise it, and the watcher is not restarted", async () => {
     const dir = tempDir();
     const mark = logged.length;
-    const watcher = startWatcher("output", dir, () => {}, () => new Worker(fixture("enospc.worker.ts")));
+    const watcher = startWatcher("output", dir, () => {}, { spawnWorker: () => new Worker(fixture("enospc.worker.ts")) });
     try {
       await watcher.ready;
       const line = await waitForLog(/system limit on inotify watches/, 5_000, mark);
@@ -202,7 +202,7 @@ describe("builds that misbehave", () => {
     const out = join(dir, "out");
     mkdirSync(out);
     writeFileSync(join(out, "site.css"), "body{}");
-    const server = await launch(["bun", CLI, "--output", out, "--port", "0", "--verbose", "--build", `"${process.execPath}" "${fixture("flood.ts")}"`], { cwd: dir });
+    const server = await launch(["bun", CLI, "--input", tempDir(), "--output", out, "--port", "0", "--verbose", "--build", `"${process.execPath}" "${fixture("flood.ts")}"`], { cwd: dir });
     try {
       await server.waitForOutput("a line of build output");
       const latencies: number[] = [];
@@ -293,7 +293,7 @@ describe("shutdown", () => {
     testUnless(SIGNAL_SKIP)(`${signal} during a build exits within a second with code ${code}, the build's whole process group ended`, async () => {
       const dir = tempDir();
       const pidFile = join(dir, "pids");
-      const server = await launch(["bun", CLI, "--output", join(dir, "out"), "--port", "0", "--build", `"${process.execPath}" "${fixture("sleeper.ts")}" "${pidFile}"`], { cwd: dir });
+      const server = await launch(["bun", CLI, "--input", tempDir(), "--output", join(dir, "out"), "--port", "0", "--build", `"${process.execPath}" "${fixture("sleeper.ts")}" "${pidFile}"`], { cwd: dir });
       try {
         while (!readFileSafe(pidFile)) await Bun.sleep(10);
         const [build, child] = readFileSafe(pidFile).split(" ").map(Number) as [number, number];

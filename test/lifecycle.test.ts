@@ -127,7 +127,7 @@ describe("every way out ends the build", () => {
     const pids = join(dir, "pids");
     const sleeper = join(ROOT, "test/fixtures/sleeper.ts");
     const server = await launch(
-      ["bun", "--preload", join(ROOT, "test/fixtures/bug-on-sigusr2.ts"), CLI, "--output", join(dir, "out"), "--port", "0", "--build", `"${process.execPath}" "${sleeper}" "${pids}"`],
+      ["bun", "--preload", join(ROOT, "test/fixtures/bug-on-sigusr2.ts"), CLI, "--input", tempDir(), "--output", join(dir, "out"), "--port", "0", "--build", `"${process.execPath}" "${sleeper}" "${pids}"`],
       { cwd: dir },
     );
     try {
@@ -171,7 +171,7 @@ describe("every way out ends the build", () => {
 
   testUnless(SIGNAL_SKIP)("SIGTERM after a build that left a helper running says the helper was stopped", async () => {
     const dir = tempDir();
-    const server = await launch(["bun", CLI, "--output", join(dir, "out"), "--port", "0", "--build", "sleep 30 & echo $! > helper.pid"], { cwd: dir });
+    const server = await launch(["bun", CLI, "--input", tempDir(), "--output", join(dir, "out"), "--port", "0", "--build", "sleep 30 & echo $! > helper.pid"], { cwd: dir });
     try {
       await server.waitForOutput("left background processes running");
       const helper = Number(readFileSync(join(dir, "helper.pid"), "utf8"));

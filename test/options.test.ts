@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../src/errors.ts";
 import { DEFAULTS, resolveOptions } from "../src/options.ts";
-import { cleanup, tempDir } from "./helpers.ts";
+import { cleanup, describeUnless, POSIX_FS_SKIP, tempDir } from "./helpers.ts";
 
 afterEach(cleanup);
 
@@ -23,7 +23,7 @@ describe("resolveOptions", () => {
     const cwd = tempDir();
     expect(resolveOptions({}, cwd)).toEqual({
       output: join(cwd, DEFAULTS.output),
-      input: null,
+      inputs: [],
       build: null,
       port: 8080,
       host: "127.0.0.1",
@@ -35,7 +35,7 @@ describe("resolveOptions", () => {
   test("a default input that exists is watched", () => {
     const cwd = tempDir();
     mkdirSync(join(cwd, DEFAULTS.input), { recursive: true });
-    expect(resolveOptions({}, cwd).input).toBe(join(cwd, DEFAULTS.input));
+    expect(resolveOptions({}, cwd).inputs).toEqual([join(cwd, DEFAULTS.input)]);
   });
 
   test.each([["0", 0], ["8080", 8080], [" 65535 ", 65535]])("--port %p is %p", (port, expected) => {
@@ -69,6 +69,40 @@ describe("resolveOptions", () => {
     expect(mistake({ input: "file" }, cwd)).toBe(`--input ${join(cwd, "file")} is a file, not a directory; pass the directory that holds your catalog's sources.`);
   });
 
+  test("--build without an input directory is refused, naming the directory looked for", () => {
+    const cwd = tempDir();
+    expect(mistake({ build: "make" }, cwd)).toBe(
+      `--build needs an input to watch, and the default --input ${join(cwd, DEFAULTS.input)} does not exist; pass --input with the directory that holds your sources.`,
+    );
+  });
+
+  test("--input given several times watches each; one inside another (or twice) is refused", () => {
+    const cwd = tempDir();
+    for (const dir of ["content", "layouts", "content/posts"]) mkdirSync(join(cwd, dir), { recursive: true });
+    expect(resolveOptions({ input: ["content", "layouts"] }, cwd).inputs).toEqual([join(cwd, "content"), join(cwd, "layouts")]);
+    expect(mistake({ input: ["content", "content/posts"] }, cwd)).toBe(
+      `--input ${join(cwd, "content/posts")} is inside --input ${join(cwd, "content")}, which is watched already; pass only ${join(cwd, "content")}.`,
+    );
+    expect(mistake({ input: ["layouts", "layouts/"] }, cwd)).toStartWith(`--input ${join(cwd, "layouts")} is inside --input ${join(cwd, "layouts")}`);
+    expect(mistake({ input: ["content", " "] }, cwd)).toStartWith("--input needs a value");
+  });
+
+  test("an output inside the input (a generator's default layout) is accepted, existing or not", () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, "public"));
+    expect(resolveOptions({ input: ".", output: "public" }, cwd)).toMatchObject({ inputs: [cwd], output: join(cwd, "public") });
+    expect(resolveOptions({ input: ".", output: "_site" }, cwd)).toMatchObject({ inputs: [cwd], output: join(cwd, "_site") });
+  });
+
+  test("an input inside the output, or the output itself, is refused", () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, "out/src"), { recursive: true });
+    expect(mistake({ input: "out/src", output: "out" }, cwd)).toBe(
+      `--input ${join(cwd, "out/src")} is inside --output ${join(cwd, "out")}, and a clean build would delete it; put the input outside the output.`,
+    );
+    expect(mistake({ input: "out", output: "out" }, cwd)).toStartWith(`--input ${join(cwd, "out")} is inside --output`);
+  });
+
   test("an --output that is a file is refused; one that does not exist yet is fine", () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, "file"), "");
@@ -85,5 +119,21 @@ describe("resolveOptions", () => {
     } finally {
       chmodSync(join(cwd, "locked"), 0o700);
     }
+  });
+});
+
+describeUnless(POSIX_FS_SKIP)("inputs and outputs compared on real paths", () => {
+  test("an input reached through a symlink into the output is refused, as a real one inside it is", () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, "out/src"), { recursive: true });
+    symlinkSync(join(cwd, "out/src"), join(cwd, "src"));
+    expect(mistake({ input: "src", output: "out" }, cwd)).toStartWith(`--input ${join(cwd, "src")} is inside --output ${join(cwd, "out")}`);
+  });
+
+  test("an input reached through a symlink into another input is refused", () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, "content/posts"), { recursive: true });
+    symlinkSync(join(cwd, "content/posts"), join(cwd, "posts"));
+    expect(mistake({ input: ["content", "posts"] }, cwd)).toStartWith(`--input ${join(cwd, "posts")} is inside --input ${join(cwd, "content")}`);
   });
 });

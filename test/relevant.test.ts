@@ -27,7 +27,6 @@ describe("isRelevant", () => {
     "components/button.css.tmp",
     "components/.DS_Store",
     "README",
-    "Makefile",
     "build.sqlite",
   ])("%s is not relevant", (path) => {
     expect(isRelevant(path)).toBe(false);

@@ -15,6 +15,51 @@ describe("input types a catalog build reads", () => {
   );
 });
 
+describe("what static-site generators read", () => {
+  // Templates, markup and data of Hugo, Eleventy, Sphinx, MkDocs, Jekyll, Astro, Zola, Pelican,
+  // Docusaurus, and the Nunjucks, Liquid, Handlebars, Pug, EJS, Twig and Go template engines.
+  test.each([
+    ".njk", ".liquid", ".markdown", ".mdown", ".mkd", ".org", ".html", ".md", ".rst", ".ipynb", ".po", ".bib", ".inc", ".dot",
+    ".adoc", ".astro", ".mdx", ".hbs", ".pug", ".ejs", ".twig", ".tmpl", ".gotmpl", ".svelte", ".vue", ".tex", ".sass", ".styl",
+    ".rb", ".webc", ".qmd", ".css_t",
+  ])("%s counts", (ext) => {
+    expect(isRelevant(`content/posts/page${ext}`)).toBe(true);
+  });
+
+  test.each([
+    "Gemfile", "Gemfile.lock", "Makefile", "Rakefile", "CNAME", "static/_redirects",
+    ".eleventy.js", ".eleventyignore", ".env", ".env.production",
+    ".vitepress/config.mts", ".vitepress/theme/index.ts", "_posts/2024-01-02-hello.markdown",
+  ])("%s counts", (path) => {
+    expect(isRelevant(path)).toBe(true);
+  });
+
+  // Hugo, Jekyll, Sphinx, Eleventy, Astro, Vite, Docusaurus, VitePress, Quarto: what each writes beside the sources.
+  test.each([
+    "resources/_gen/images/photo_hu123.jpg",
+    "resources/_gen/assets/css/main.css_abc.json",
+    ".hugo_build.lock",
+    ".jekyll-cache/Jekyll/Cache/x.json",
+    ".jekyll-metadata",
+    ".sass-cache/abc/main.scssc",
+    "_build/doctrees/index.doctree",
+    "_build/doctrees/environment.pickle",
+    "_build/jupyter_execute/notebook.ipynb",
+    ".cache/eleventy-fetch-abc.json",
+    ".astro/types.d.ts",
+    "node_modules/.vite/deps/react.js",
+    ".docusaurus/routes.js",
+    ".vitepress/cache/deps/vue.js",
+    "_freeze/post/execute-results/html.json",
+    "docs/__pycache__/conf.cpython-311.pyc",
+    ".DS_Store",
+    ".env.swp",
+  ])("%s never counts, and is never reported", (path) => {
+    expect(isRelevant(path)).toBe(false);
+    expect(ignoredType(path)).toBeNull();
+  });
+});
+
 describe("ignoredType", () => {
   test("a file skipped for its type names its extension", () => {
     expect(ignoredType("components/notes.docx")).toBe(".docx");

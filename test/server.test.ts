@@ -153,7 +153,7 @@ describe("start-up", () => {
     const out = tempDir();
     writeFileSync(join(out, "index.html"), "<p>first</p>");
     const lateOutput: typeof startWatcher = (kind, root, onChange) =>
-      startWatcher(kind, root, onChange, kind === "output" ? () => new Worker(join(ROOT, "test/fixtures/late-watch.worker.ts")) : undefined);
+      startWatcher(kind, root, onChange, kind === "output" ? { spawnWorker: () => new Worker(join(ROOT, "test/fixtures/late-watch.worker.ts")) } : {});
     const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
     const port = probe.port!;
     probe.stop(true);

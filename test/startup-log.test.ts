@@ -9,13 +9,13 @@ const LAN = { eth0: [{ address: "192.168.1.20", family: "IPv4", internal: false 
 
 function linesFor(options: Partial<Options>): string[] {
   const mark = logged.length;
-  logStartup({ output: tempDir(), input: null, build: null, port: 0, host: "127.0.0.1", open: false, verbose: false, ...options }, 8080, LAN);
+  logStartup({ output: tempDir(), inputs: [], build: null, port: 0, host: "127.0.0.1", open: false, verbose: false, ...options }, 8080, LAN);
   return logged.slice(mark);
 }
 
 describe("start-up lines", () => {
   test("a missing output with a build: pages wait for the first build", () => {
-    const [serving] = linesFor({ output: join(tempDir(), "build"), input: tempDir(), build: "make" });
+    const [serving] = linesFor({ output: join(tempDir(), "build"), inputs: [tempDir()], build: "make" });
     expect(serving).toEndWith("(not there yet: pages wait for the first build)");
   });
 
@@ -36,6 +36,11 @@ describe("start-up lines", () => {
     expect(lines[2]).toContain("reachable from the network");
   });
 
+  test("an input holding the output: the output is named as left out, once", () => {
+    const lines = linesFor({ inputs: [process.cwd()], output: join(process.cwd(), "_site-not-there"), build: "make" });
+    expect(lines.filter((line) => line.includes("Watching"))).toEqual([`storytime: Watching ${process.cwd()} (except _site-not-there, the output): a change runs \`make\``]);
+  });
+
   test("loopback: no network line", () => {
     expect(linesFor({}).some((line) => line.includes("On your network"))).toBe(false);
   });
@@ -52,6 +57,6 @@ describe("start-up lines", () => {
 
   test("the last line says how to stop", () => {
     expect(linesFor({}).at(-1)).toBe("storytime: Press Ctrl-C to stop.");
-    expect(linesFor({ host: "0.0.0.0", input: tempDir(), build: "make" }).at(-1)).toBe("storytime: Press Ctrl-C to stop.");
+    expect(linesFor({ host: "0.0.0.0", inputs: [tempDir()], build: "make" }).at(-1)).toBe("storytime: Press Ctrl-C to stop.");
   });
 });

@@ -8,7 +8,7 @@ afterEach(cleanup);
 
 function watchOutput(dir: string, spawnWorker?: () => Worker) {
   const changes: Array<string | null> = [];
-  const watcher = startWatcher("output", dir, (path) => changes.push(path), spawnWorker);
+  const watcher = startWatcher("output", dir, (path) => changes.push(path), { spawnWorker });
   return { watcher, changes };
 }
 

@@ -1,5 +1,6 @@
-import { dirname, basename, join, relative, resolve, sep, isAbsolute } from "node:path";
+import { dirname, basename, join, relative, resolve, sep } from "node:path";
 import { existsSync, lstatSync, readlinkSync, realpathSync, statSync, watch, type FSWatcher } from "node:fs";
+import { isInside } from "../paths.ts";
 import { watchesAncestors } from "./platform.ts";
 import { nearestDirectory } from "./root.ts";
 import { walkFiles } from "./walk.ts";
@@ -13,9 +14,10 @@ import { walkFiles } from "./walk.ts";
  * reached by two links is watched once. A link that appears, goes, or leads somewhere else is
  * `relinked`: what it brings in changed whatever its name. A broken link is awaited: the target's
  * nearest existing ancestor is watched for the next step towards it, or, where that cannot be, the
- * root check looks for the target.
+ * root check looks for the target. What `excluded` holds (real paths: the output inside an input)
+ * is neither walked, followed nor reported.
  */
-export function watchLinkTargets(root: string, report: (path: string) => void, relinked: () => void) {
+export function watchLinkTargets(root: string, report: (path: string) => void, relinked: () => void, excluded: (realPath: string) => boolean = () => false) {
   /** By the link's path under the root: what it leads to, and the watch on that. */
   let watches = new Map<string, { target: string; watcher: FSWatcher }>();
   /** By the path of every link that leads out of the root (two may lead to one target): where it leads. */
@@ -41,10 +43,10 @@ export function watchLinkTargets(root: string, report: (path: string) => void, r
           isDir = statSync(target).isDirectory();
         } catch {
           const pointed = pointsAt(path);
-          if (pointed && !isInside(pointed, root) && !isInside(pointed, realRoot)) broken.push(pointed);
+          if (pointed && !isInside(pointed, root) && !isInside(pointed, realRoot) && !excluded(pointed)) broken.push(pointed);
           return;
         }
-        if (isInside(target, realRoot)) return;
+        if (isInside(target, realRoot) || excluded(target)) return;
         const shown = join(shownAs, relative(dir, path));
         leading.set(shown, target);
         if (found.has(target)) return;
@@ -54,16 +56,19 @@ export function watchLinkTargets(root: string, report: (path: string) => void, r
           visited.add(target);
           walk(target, shown);
         }
-      });
+      }, (sub) => !excluded(sub));
     };
-    walk(root, "");
+    // From the real root, so that every directory walked is a real path `excluded` can judge.
+    walk(realRoot, "");
     return { found, leading, broken };
   }
 
   function watchTarget({ target, isDir, path }: { target: string; isDir: boolean; path: string }): FSWatcher | null {
     try {
       const watcher = isDir
-        ? watch(target, { recursive: true }, (_event, name) => report(name ? join(path, String(name)) : path))
+        ? watch(target, { recursive: true }, (_event, name) => {
+            if (!name || !excluded(join(target, String(name)))) report(name ? join(path, String(name)) : path);
+          })
         : // The file's directory, not the file: an editor's atomic save replaces the file's inode.
           watch(dirname(target), (_event, name) => {
             if (name && String(name) === basename(target)) report(path);
@@ -175,9 +180,4 @@ function pointsAt(link: string): string | null {
   } catch {
     return null;
   }
-}
-
-function isInside(path: string, dir: string): boolean {
-  const rel = relative(dir, path);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel) && !rel.startsWith(sep));
 }

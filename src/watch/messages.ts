@@ -3,7 +3,8 @@
  * every change made before the request, then say "flushed" with the same id.
  */
 export type WatchCommand =
-  | { type: "watch"; root: string }
+  /** `exclude`: a directory never reported, wherever it lies (the output, inside an input). */
+  | { type: "watch"; root: string; exclude?: string }
   | { type: "flush"; id: number }
   /** Report every file modified since `sinceMs` (wall clock): events may have been lost meanwhile. */
   | { type: "recheck"; sinceMs: number };

@@ -21,6 +21,8 @@ export interface TreeEvents {
 export interface TreeOptions {
   /** Also watch what symlinks inside the tree point at (the input: sources linked in from elsewhere). */
   followLinks?: boolean;
+  /** Real paths left out of the links followed (the output inside an input). */
+  excluded?: (realPath: string) => boolean;
   /** After each re-arm, write a marker file and arm again if its event never comes (the output only: it is ours to write in). */
   probeRearms?: boolean;
   /** Which paths are sources (the input): a directory that held some and leaves the tree is a change, whatever its own name. */
@@ -163,7 +165,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
         const armedWatcher = watcher;
         setTimeout(() => {
           if (closed || watcher !== armedWatcher) return;
-          if (options.followLinks) links = watchLinkTargets(root, onEvent, () => events.change(null));
+          if (options.followLinks) links = watchLinkTargets(root, onEvent, () => events.change(null), options.excluded);
           if (options.isSource) sources = trackSourceDirectories(root, options.isSource);
         }, 0);
         if (announce && options.probeRearms) probeWatch();

@@ -1,5 +1,6 @@
 import { statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { excludedDirectory } from "./excluded.ts";
 import { FLUSH_MARKER_PREFIX, type WatchCommand, type WatchReport } from "./messages.ts";
 import { walkFiles } from "./walk.ts";
 import { watchTree, type TreeOptions } from "./watch-tree.ts";
@@ -10,15 +11,21 @@ declare const self: Worker;
 export function runWatchWorker(keep: (path: string | null) => boolean, options: TreeOptions = {}): void {
   const report = (message: WatchReport) => self.postMessage(message);
   let root = "";
+  let excluded: ReturnType<typeof excludedDirectory> | undefined;
+  const kept = (path: string | null) => !(path !== null && excluded?.holdsRelative(path)) && keep(path);
   /** Marker names written for a flush and not seen yet, with the flush they answer. */
   const flushes = new Map<string, number>();
   self.onmessage = ({ data }: MessageEvent<WatchCommand>) => {
     if (data.type === "flush") return flush(data.id);
     if (data.type === "recheck") {
-      for (const path of modifiedSince(root, data.sinceMs)) if (keep(path)) report({ type: "change", path });
+      for (const path of modifiedSince(root, data.sinceMs)) if (kept(path)) report({ type: "change", path });
       return;
     }
     root = data.root;
+    excluded = data.exclude ? excludedDirectory(root, data.exclude) : undefined;
+    // What lies in the excluded directory is no source either: a clean build that removes the
+    // output inside the input is not a directory of sources leaving it.
+    const isSource = options.isSource;
     watchTree(
       root,
       {
@@ -29,7 +36,7 @@ export function runWatchWorker(keep: (path: string | null) => boolean, options: 
             flushes.delete(path);
             return report({ type: "flushed", id });
           }
-          if (keep(path)) report({ type: "change", path });
+          if (kept(path)) report({ type: "change", path });
           // A null path may be a re-arm: a marker written while the old watch was dead is never
           // reported, so pending flushes write theirs again into the watch now in place.
           if (path === null) for (const id of [...flushes.values()]) flush(id);
@@ -37,7 +44,7 @@ export function runWatchWorker(keep: (path: string | null) => boolean, options: 
         error: (error) => report({ type: "error", code: error.code, message: error.message }),
         unwatchable: (dir, code) => report({ type: "unwatchable", path: dir, code }),
       },
-      options,
+      { ...options, excluded: excluded?.holds, isSource: isSource && ((path) => !excluded?.holdsRelative(path) && isSource(path)) },
     );
     report({ type: "ready" });
   };

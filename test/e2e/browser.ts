@@ -14,6 +14,8 @@ export interface Tab {
   /** The text of the first element matching `selector`; throws while the page is mid-navigation. */
   text(selector: string): Promise<string | null>;
   evaluate<T>(fn: () => T): Promise<T>;
+  /** Clicks the first element matching `selector` as a user would (real input events), without waiting for what follows. */
+  click(selector: string): Promise<void>;
   /** How many times the main frame has reached DOMContentLoaded. */
   loads(): number;
   /** The HTTP status of each main-frame navigation, in order. */
@@ -86,6 +88,7 @@ async function chromiumDriver(path: string): Promise<Driver> {
         goto: async (url) => void (await page.goto(url)),
         text: (selector) => page.textContent(selector, { timeout: BROWSER_TIMEOUT_MS }),
         evaluate: (fn) => page.evaluate(fn),
+        click: (selector) => page.click(selector, { timeout: BROWSER_TIMEOUT_MS, noWaitAfter: true }),
       };
     },
     connected: () => browser.isConnected(),
@@ -110,6 +113,7 @@ async function firefoxDriver(path: string): Promise<Driver> {
           return (await element?.evaluate((node) => node.textContent)) ?? null;
         },
         evaluate: (fn) => page.evaluate(fn),
+        click: (selector) => page.click(selector),
       };
     },
     connected: () => browser.connected,
@@ -224,4 +228,14 @@ export async function bodyBecomes(tab: Tab, expected: string, ms = 5_000): Promi
     await Bun.sleep(10);
   }
   return false;
+}
+
+/** Waits until the tab has had no load for `ms`; a negative check, never a measure of speed. */
+export async function quiet(tab: Tab, ms = 600): Promise<void> {
+  let seen = tab.loads();
+  for (;;) {
+    await Bun.sleep(ms);
+    if (tab.loads() === seen) return;
+    seen = tab.loads();
+  }
 }

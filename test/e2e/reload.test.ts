@@ -2,7 +2,7 @@ import { afterAll, afterEach, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanup, logged, startApp, tempDir } from "../helpers.ts";
-import { bodyBecomes, ENGINES, inEachEngine, type Tab } from "./browser.ts";
+import { bodyBecomes, ENGINES, inEachEngine, quiet, type Tab } from "./browser.ts";
 
 afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
 afterEach(cleanup);
@@ -19,16 +19,6 @@ async function catalog() {
 
 /** What the tab and the server saw, for a failure message. */
 const story = (tab: Tab, mark: number) => [...tab.navigations, ...logged.slice(mark)].join("\n");
-
-/** Waits until no load happened for `ms`; a negative check, never a measure of speed. */
-async function quiet(tab: Tab, ms = 600) {
-  let seen = tab.loads();
-  for (;;) {
-    await Bun.sleep(ms);
-    if (tab.loads() === seen) return;
-    seen = tab.loads();
-  }
-}
 
 inEachEngine("reloading a real browser", (engine) => {
   test("an edited page reloads once and shows the new content", async () => {
