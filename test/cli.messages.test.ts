@@ -7,7 +7,7 @@ import { basename, join } from "node:path";
 import { command, usage } from "../src/cli.ts";
 import type { App } from "../src/start.ts";
 import { cleanup, logged, tempDir, testUnless, waitForLog } from "./helpers.ts";
-import { CLI, launch, run } from "./process.ts";
+import { CLI, launch, run, untimed } from "./process.ts";
 
 const running: App[] = [];
 afterEach(async () => {
@@ -171,7 +171,7 @@ describe("as a process: streams and exit codes", () => {
     const { code, stdout, stderr } = await run(["bun", CLI, "--prot", "8080"]);
     expect(code).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr.trim().split("\n")).toEqual([expect.stringMatching(/^\d\d:\d\d:\d\d \[storytime\] ✖ Unknown option --prot \(did you mean --port\?\); see storytime-reload --help\.$/)]);
+    expect(untimed(stderr.trim()).split("\n")).toEqual(["[storytime] ✖ Unknown option --prot (did you mean --port?); see storytime-reload --help."]);
   });
 
   test.each([
@@ -183,8 +183,7 @@ describe("as a process: streams and exit codes", () => {
     const { code, stdout, stderr } = await run(["bun", CLI, ...rawArgs]);
     expect(code).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr.trim().split("\n")).toEqual([expect.stringMatching(/^\d\d:\d\d:\d\d \[storytime\] ✖ /)]);
-    expect(stderr.trim()).toEndWith(`✖ ${message}`);
+    expect(untimed(stderr.trim()).split("\n")).toEqual([`[storytime] ✖ ${message}`]);
   });
 
   test.each([["999.1.1.1"], ["300.0.0.1"]])("--host %s is one line naming the host, exit 2, no stack", async (host) => {

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { join } from "node:path";
 import { instancesServing, registerInstance } from "../src/instances.ts";
 import { POSIX_FS_SKIP, cleanup, logged, tempDir, testUnless } from "./helpers.ts";
-import { CLI, launch, run } from "./process.ts";
+import { CLI, launch, run, untimed } from "./process.ts";
 
 afterEach(cleanup);
 
@@ -217,7 +217,7 @@ describe("as processes", () => {
       const { code, stdout, stderr } = await run(["bun", CLI, "--output", out, "--port", String(first.port)], { env });
       expect(code).toBe(2);
       expect(stdout).toBe("");
-      expect(stderr.trim()).toBe(
+      expect(untimed(stderr.trim())).toBe(
         `[storytime] ✖ Port ${first.port} on 127.0.0.1 is already in use by another storytime-reload (pid ${first.proc.pid}) serving this output at ${first.url}: ` +
           `open that one, stop it, or pass --port 0 for any free port.`,
       );
