@@ -37,27 +37,33 @@ function urlFor(host: string, port: number): string {
 const LOOKUP_TIMEOUT_MS = 3_000;
 
 /** Loaded when a name must be looked up, which an IP address or localhost never needs. */
-const lookUp = async (host: string) => (await import("node:dns/promises")).lookup(host);
+const lookUp = async (host: string) => (await (await import("node:dns/promises")).lookup(host, { all: true })).map((found) => found.address);
 
 /**
- * A --host name that does not resolve makes Bun's listen fail with ETIMEDOUT after the system's
- * own DNS timeout, or with EINVAL, both with a stack: look it up first, for a bounded time, and
- * say which addresses would work.
+ * The addresses --host stands for: itself for an IP address or localhost, else what the name
+ * resolves to, so that the start-up lines judge where the server is reachable from by address.
+ * A name that does not resolve makes Bun's listen fail with ETIMEDOUT after the system's own DNS
+ * timeout, or with EINVAL, both with a stack: it is looked up first, for a bounded time, and the
+ * error says which addresses would work.
  */
-export async function assertResolvable(
+export async function resolveHost(
   host: string,
-  { lookup = lookUp, timeoutMs = LOOKUP_TIMEOUT_MS, interfaces = networkInterfaces() }: { lookup?: (host: string) => Promise<unknown>; timeoutMs?: number; interfaces?: Interfaces } = {},
-): Promise<void> {
-  if (ipVersion(host) || host === "localhost") return;
+  { lookup = lookUp, timeoutMs = LOOKUP_TIMEOUT_MS, interfaces = networkInterfaces() }: { lookup?: (host: string) => Promise<string[]>; timeoutMs?: number; interfaces?: Interfaces } = {},
+): Promise<string[]> {
+  if (ipVersion(host) || host === "localhost") return [host];
+  const withPort = /^(?:\[(.+)\]|([^:]+)):(\d+)$/.exec(host);
+  if (withPort) {
+    throw new UsageError(`--host ${host} includes a port; put the port in --port: --host ${withPort[1] ?? withPort[2]} --port ${withPort[3]}.`);
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), timeoutMs);
   });
-  const outcome = await Promise.race([lookup(host).then(() => "ok" as const, () => "failed" as const), timedOut]);
+  const outcome = await Promise.race([lookup(host).catch(() => "failed" as const), timedOut]);
   clearTimeout(timer);
-  if (outcome === "ok") return;
+  if (Array.isArray(outcome)) return outcome;
   const why = outcome === "timeout" ? `did not resolve within ${timeoutMs / 1000} s` : "does not resolve";
   const own = lanAddresses(interfaces, false);
-  const instead = own.length ? `one of this machine's addresses (${own.join(", ")})` : "127.0.0.1";
-  throw new UsageError(`Cannot listen on --host ${host}: the name ${why}; pass ${instead}, or --host 0.0.0.0 for every interface.`);
+  const network = own.length ? `, one of this machine's network addresses (${own.join(", ")})` : "";
+  throw new UsageError(`Cannot listen on --host ${host}: the name ${why}; pass --host 127.0.0.1 (this machine only)${network}, or --host 0.0.0.0 (every interface).`);
 }

@@ -1,5 +1,7 @@
 import type { Subprocess } from "bun";
-import { log } from "./log.ts";
+import { BuildOutput, readLines } from "./build-output.ts";
+import { AsWritten, log, plural } from "./log.ts";
+import { displayPath } from "./paths.ts";
 import { settlesWithin } from "./promises.ts";
 import { watchTiming } from "./watch/platform.ts";
 
@@ -15,12 +17,19 @@ export interface BuildConfig {
   onBusy(idle: Promise<void>): void;
   /** How often a long build is reported as still running. */
   stillRunningEveryMs?: number;
+  /** How long a page waits for a build (PAGE_GATE.maxBuildWaitMs), so that the still-running line stays true past it. */
+  pagesWaitMs?: number;
+  /** --verbose: every line of a build's output is shown as it comes, not only a failed build's last lines. */
+  verbose?: boolean;
+  /**
+   * The output's change counter, and a promise that settles once every change made so far is
+   * counted: a build that changed nothing there most likely writes somewhere else.
+   */
+  outputChanges?: { version(): number; counted(): Promise<unknown> };
 }
 
 const STILL_RUNNING_EVERY_MS = 10_000;
 export const STOP_GRACE_MS = 300;
-/** Past this rate build output is counted, not printed: a flooding build must not stall the server on a slow terminal. */
-const SHOWN_LINES_PER_SECOND = 200;
 /**
  * How long the pipes are read after the build's shell exits. A background process the build
  * started (`tool --watch &`) keeps them open for as long as it lives, so the shell's exit, not the
@@ -43,6 +52,12 @@ export const SELF_TRIGGER_BUILDS = 5;
 /** Events of a build's last writes may reach us just after its shell exits; they still count as the build's. */
 const BUILD_ECHO_MS = 50;
 
+/** Runners whose builds (or watch mode, see watch-build.ts) may still run: however this process exits, their process groups end with it. */
+export const runners = new Set<{ kill(): void }>();
+process.on("exit", () => {
+  for (const runner of runners) runner.kill();
+});
+
 /** The changes that triggered a build: every path, in order of arrival, and whether all came while a build ran. */
 interface Trigger {
   paths: string[];
@@ -54,7 +69,7 @@ interface Trigger {
  * build queue exactly one more, so no change is left unbuilt and none is built twice.
  */
 export class BuildRunner {
-  private running: { pid: number; done: Promise<void> } | null = null;
+  private running: { pid: number; done: Promise<void>; started: number } | null = null;
   private busy: { idle: Promise<void>; end(): void } | null = null;
   private pending: Trigger | null = null;
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -62,6 +77,8 @@ export class BuildRunner {
   /** Process groups of finished builds that left something running (see DRAIN_MS). */
   private leftovers = new Set<number>();
   private toldAboutLeftovers = false;
+  private toldAboutFolding = false;
+  private toldAboutUnchangedOutput = false;
   private lastEndedAt = Number.NEGATIVE_INFINITY;
   /** Builds in a row started only by changes made during the build before, and the paths common to all of them. */
   private selfTriggered = { builds: 0, paths: new Set<string>() };
@@ -69,7 +86,9 @@ export class BuildRunner {
   private readonly writtenByBuild = new Set<string>();
   private readonly log = log.withTag("build");
 
-  constructor(private readonly config: BuildConfig) {}
+  constructor(private readonly config: BuildConfig) {
+    runners.add(this);
+  }
 
   /** The start-up build: at once, so that pages requested meanwhile wait for it. */
   startNow(): void {
@@ -96,13 +115,25 @@ export class BuildRunner {
     this.stopped = true;
     this.pending = null;
     clearTimeout(this.settleTimer);
+    const leftBehind = [...this.leftovers].some(groupAlive);
     this.stopLeftovers();
+    if (leftBehind) this.log.info("Stopped the background processes the last build left running.");
     const running = this.running;
-    if (!running) return this.markIdleIfDone();
-    stopGroup(running.pid, "SIGTERM");
-    await Promise.race([running.done, Bun.sleep(STOP_GRACE_MS)]);
-    // The shell may have exited on SIGTERM while something it started did not.
-    stopGroup(running.pid, "SIGKILL");
+    if (running) {
+      this.log.info(`Stopping the running build (started ${seconds(performance.now() - running.started)} ago); the output may be half-written.`);
+      stopGroup(running.pid, "SIGTERM");
+      await Promise.race([running.done, Bun.sleep(STOP_GRACE_MS)]);
+      // The shell may have exited on SIGTERM while something it started did not.
+      stopGroup(running.pid, "SIGKILL");
+    }
+    runners.delete(this);
+    this.markIdleIfDone();
+  }
+
+  /** Ends the running build and whatever earlier builds left running at once, with no grace: this process is exiting. */
+  kill(): void {
+    if (this.running) stopGroup(this.running.pid, "SIGKILL");
+    this.stopLeftovers();
   }
 
   private markBusy(): void {
@@ -169,51 +200,75 @@ export class BuildRunner {
       this.markIdleIfDone();
       return;
     }
-    const done = this.follow(proc, started, trigger);
-    this.running = { pid: proc.pid, done };
+    const done = this.follow(proc, started);
+    this.running = { pid: proc.pid, done, started };
     this.log.start(`Building${describeTrigger(trigger)}`);
   }
 
   /** Relays the build's output and settles when its shell exits, whatever happens on the way. */
-  private async follow(proc: BuildProcess, started: number, trigger: Trigger): Promise<void> {
-    let printed = 0;
-    const show = throttled(
-      (line) => {
-        printed++;
-        this.log.log(line);
-      },
-      (hidden) => this.log.info(`(${hidden} more lines of build output not shown)`),
-    );
-    const reporter = setInterval(() => {
-      this.log.info(`still running after ${seconds(performance.now() - started)}; pages wait for it`);
-    }, this.config.stillRunningEveryMs ?? STILL_RUNNING_EVERY_MS);
+  private async follow(proc: BuildProcess, started: number): Promise<void> {
+    const outputVersion = this.config.outputChanges?.version();
+    const output = new BuildOutput(this.config.verbose === true, {
+      line: (text) => this.log.log(new AsWritten(text)),
+      note: (text) => this.log.info(text),
+    });
+    const reporter = setInterval(() => this.reportStillRunning(performance.now() - started), this.config.stillRunningEveryMs ?? STILL_RUNNING_EVERY_MS);
     let code: number | null = null;
     try {
-      const output = Promise.all([relayLines(proc.stdout, show.line), relayLines(proc.stderr, show.line)]);
+      const relayed = Promise.all([readLines(proc.stdout, (line) => output.add(line, false)), readLines(proc.stderr, (line) => output.add(line, true))]);
       code = await proc.exited;
-      if (!(await settlesWithin(output, DRAIN_MS))) this.noteLeftovers(proc.pid);
+      // Open pipes alone prove nothing: a process outside the group may hold them, or the last lines may still be on their way.
+      if (!(await settlesWithin(relayed, DRAIN_MS)) && !this.stopped && groupAlive(proc.pid)) this.noteLeftovers(proc.pid);
     } catch (error) {
       this.log.error(`Lost track of the build: ${(error as Error).message}`);
     } finally {
       clearInterval(reporter);
-      show.flush();
+      output.end();
       this.running = null;
       this.lastEndedAt = performance.now();
     }
     if (this.stopped) return this.markIdleIfDone();
     const took = seconds(performance.now() - started);
-    if (code === 0) {
-      this.log.success(`Built in ${took}${describeTrigger(trigger)}`);
-    } else {
-      const where = printed ? "its output is above" : "it printed nothing";
-      this.log.error(`Build failed with exit code ${code ?? "unknown"} after ${took} (${where}); still serving the last output`);
-    }
+    if (code === 0) this.reportSuccess(output, took, outputVersion);
+    else this.reportFailure(output, code, took);
     if (this.pending) this.settleThenRun();
     else this.markIdleIfDone();
   }
 
+  private reportStillRunning(ms: number): void {
+    const limit = this.config.pagesWaitMs ?? Number.POSITIVE_INFINITY;
+    const pages = ms < limit ? "pages wait for it" : `pages wait for it ${seconds(limit)} at most, then get the output as it stands`;
+    this.log.info(`still running after ${seconds(ms)}; ${pages}`);
+  }
+
+  /** Folded to its last line, unless every line was shown as it came; the fold is explained once. */
+  private reportSuccess(output: BuildOutput, took: string, outputVersion: number | undefined): void {
+    const summary = this.config.verbose ? "" : output.lastLine;
+    if (summary) this.log.success(`Built in ${took}:`, new AsWritten(summary));
+    else this.log.success(`Built in ${took}`);
+    if (!this.config.verbose && output.lines > 1 && !this.toldAboutFolding) {
+      this.toldAboutFolding = true;
+      this.log.info(`(${plural(output.lines - 1, "more line")} of build output folded; a failed build shows its last lines, and --verbose shows every line)`);
+    }
+    if (this.config.outputChanges && outputVersion !== undefined) void this.noticeUnchangedOutput(this.config.outputChanges, outputVersion);
+  }
+
+  private reportFailure(output: BuildOutput, code: number | null, took: string): void {
+    output.showFailure();
+    const why = code === 127 ? "command not found: check --build" : output.lines ? "its output is above" : "it printed nothing";
+    this.log.error(`Build failed with exit code ${code ?? "unknown"} after ${took} (${why}); still serving the last output`);
+  }
+
+  /** Once: a build that succeeds without changing the output leaves pages as they were, forever. */
+  private async noticeUnchangedOutput(changes: NonNullable<BuildConfig["outputChanges"]>, before: number): Promise<void> {
+    if (this.toldAboutUnchangedOutput) return;
+    await changes.counted();
+    if (changes.version() !== before || this.toldAboutUnchangedOutput || this.stopped) return;
+    this.toldAboutUnchangedOutput = true;
+    this.log.warn(`The build changed nothing in ${displayPath(this.config.output)}; does it write there? Pass the directory it writes as --output.`);
+  }
+
   private noteLeftovers(pid: number): void {
-    if (process.platform === "win32") return;
     this.leftovers.add(pid);
     if (this.toldAboutLeftovers) return;
     this.toldAboutLeftovers = true;
@@ -236,7 +291,19 @@ export class BuildRunner {
  */
 export function shellCommand(command: string, platform: NodeJS.Platform): { argv: string[]; windowsVerbatimArguments: boolean } {
   if (platform === "win32") return { argv: ["cmd.exe", "/d", "/s", "/c", `"${command}"`], windowsVerbatimArguments: true };
-  return { argv: ["/bin/sh", "-c", command], windowsVerbatimArguments: false };
+  // After "--" a command that starts with "-" is still the command, not an option of sh.
+  return { argv: ["/bin/sh", "-c", "--", command], windowsVerbatimArguments: false };
+}
+
+/** Whether any process of a build's group is alive (Windows has no groups; leftovers are not tracked there). */
+function groupAlive(pid: number): boolean {
+  if (process.platform === "win32") return false;
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export type BuildProcess = Subprocess<"ignore", "pipe", "pipe">;
@@ -268,56 +335,9 @@ export function stopGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-export async function relayLines(stream: ReadableStream<Uint8Array>, emit: (line: string) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  const reader = stream.getReader();
-  let pending = "";
-  try {
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      pending += decoder.decode(chunk.value, { stream: true });
-      // A bare \r ends a line too: progress bars that redraw in place would otherwise pile up unseen.
-      const lines = pending.split(/\r\n|\r|\n/);
-      pending = lines.pop()!;
-      for (const line of lines) emit(line);
-      // A read that is always ready resolves without ever returning to the event loop: yield, or
-      // a build that floods its output starves every request the server is holding.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  } catch {
-    // A pipe that breaks ends the relay; the build's exit code still decides its outcome.
-  }
-  if (pending) emit(pending);
-}
-
-/** Shows up to SHOWN_LINES_PER_SECOND lines each second and counts the rest, reported once per second. */
-export function throttled(show: (line: string) => void, reportHidden: (count: number) => void) {
-  let windowStart = 0;
-  let shown = 0;
-  let hidden = 0;
-  const flush = () => {
-    if (hidden) reportHidden(hidden);
-    hidden = 0;
-  };
-  return {
-    flush,
-    line(line: string) {
-      const now = performance.now();
-      if (now - windowStart >= 1000) {
-        flush();
-        windowStart = now;
-        shown = 0;
-      }
-      if (shown < SHOWN_LINES_PER_SECOND) {
-        shown++;
-        show(line);
-      } else hidden++;
-    },
-  };
-}
-
 function describeTrigger({ paths }: Trigger): string {
   if (!paths.length) return "";
-  return ` (${paths[0]} changed${paths.length > 1 ? ` and ${paths.length - 1} more file${paths.length > 2 ? "s" : ""}` : ""})`;
+  return ` (${paths[0]} changed${paths.length > 1 ? ` and ${plural(paths.length - 1, "more file")}` : ""})`;
 }
 
 export function seconds(ms: number): string {

@@ -27,6 +27,7 @@ export class OutputChanges {
   private buildEndedAt = Number.NEGATIVE_INFINITY;
   private build: Promise<unknown> | null = null;
   private nextChangeWaiters: Array<() => void> = [];
+  private readonly changeListeners: Array<() => void> = [];
   /** Resolves once the output watcher has reported every change made before the call. */
   private confirm: (() => Promise<unknown>) | null = null;
 
@@ -37,12 +38,19 @@ export class OutputChanges {
     this.confirm = confirm;
   }
 
+  /** `listener` runs at every change, once the counter has moved. */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
   record(): number {
     const now = performance.now();
     this.runLength = now - this.lastChangeAt < this.limits.quietMs ? this.runLength + 1 : 1;
     this.lastChangeAt = now;
+    this.version++;
+    for (const listener of this.changeListeners) listener();
     for (const wake of this.nextChangeWaiters.splice(0)) wake();
-    return ++this.version;
+    return this.version;
   }
 
   /** Pages wait for `build` to settle before they are served. */

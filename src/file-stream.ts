@@ -1,25 +1,69 @@
-import { open } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 
 const CHUNK_BYTES = 256 * 1024;
+/** Windows has no O_NONBLOCK, nor FIFOs to swap in. */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+export interface OpenFile {
+  handle: FileHandle;
+  /** Of the file opened, not of whatever the path named when it was resolved. */
+  stats: Stats;
+}
 
 /**
- * A file's bytes as a stream that ends where the file ends when it is read. Bun's own file
- * streams (and sendfile) go by the size seen at open: a file truncated meanwhile (a build
+ * Opens a file to serve it, or returns null (and holds nothing) when what the path names now is
+ * not a regular file. The resolver's stat and this open are two moments: a build, or another
+ * user, may swap in a FIFO between them, whose blocking open would wait for a writer forever,
+ * holding the request, a descriptor and a thread. So the open does not block, and the check is
+ * made on the descriptor itself. Every file served is opened here and read from its handle.
+ */
+export async function openRegular(path: string): Promise<OpenFile | null> {
+  const handle = await open(path, OPEN_FLAGS);
+  let stats: Stats;
+  try {
+    stats = await handle.stat();
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  if (stats.isFile()) return { handle, stats };
+  await handle.close();
+  return null;
+}
+
+/** Up to `length` bytes from `start`: fewer if the file is shorter now, in a buffer of exactly the bytes read. */
+export async function readBytes(handle: FileHandle, start: number, length: number): Promise<Uint8Array<ArrayBuffer>> {
+  const buffer = new Uint8Array(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, start + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled === length ? buffer : buffer.slice(0, filled);
+}
+
+/**
+ * Bytes `start` to `end` (inclusive; by default to the end) of an open file as a stream that ends
+ * where the file ends when it is read, and closes the handle when it ends or is cancelled. Bun's
+ * own file streams (and sendfile) go by the size seen at open: a file truncated meanwhile (a build
  * rewriting it) leaves the response waiting for bytes that never come, until the idle timeout.
  */
-export async function fileStream(path: string): Promise<ReadableStream<Uint8Array>> {
-  const handle = await open(path, "r");
+export function fileStream(handle: FileHandle, start = 0, end = Number.POSITIVE_INFINITY): ReadableStream<Uint8Array> {
+  let position = start;
   return new ReadableStream({
     type: "bytes",
     async pull(controller) {
-      const buffer = new Uint8Array(CHUNK_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES);
-      if (bytesRead === 0) {
+      const wanted = Math.min(CHUNK_BYTES, end + 1 - position);
+      const chunk = wanted > 0 ? await readBytes(handle, position, wanted) : new Uint8Array(0);
+      if (chunk.byteLength === 0) {
         await handle.close();
         controller.close();
         return;
       }
-      controller.enqueue(buffer.subarray(0, bytesRead));
+      position += chunk.byteLength;
+      controller.enqueue(chunk);
     },
     async cancel() {
       await handle.close();

@@ -7,8 +7,14 @@ import { ipVersion } from "./ip.ts";
  * cross-site WebSocket (Origin), or a cross-site <script>/<img> load (Sec-Fetch-*).
  */
 export interface Guard {
-  /** A 403 for a request that must not be answered, or null to let it through. */
+  /** A 400 (malformed Host) or 403 for a request that must not be answered, or null to let it through. */
   refuse(request: Request): Response | null;
+  /**
+   * A 403 for a request on the WebSocket path from a page of another origin. Asked of every request
+   * on that path, whatever its Upgrade headers: Bun upgrades on more spellings of them
+   * (`websocket, foo`, two Upgrade lines) than a check of the header could keep up with.
+   */
+  refuseSocket(request: Request): Response | null;
 }
 
 /** Headers added to every response: nothing is readable or embeddable cross-origin. */
@@ -29,8 +35,10 @@ export function createGuard(listenHost: string): Guard {
       const host = request.headers.get("host");
       if (host !== null) {
         const parsed = parseHost(host);
-        if (!parsed || !hostAllowed(parsed.hostname)) {
-          return forbidden(
+        if ("problem" in parsed) return refusal(400, `Host "${host}" is not valid: ${parsed.problem}.`);
+        if (!hostAllowed(parsed.hostname)) {
+          return refusal(
+            403,
             `Host "${host}" is not allowed: storytime-reload answers only to localhost, IP addresses and its --host, which stops DNS rebinding.`,
           );
         }
@@ -40,15 +48,15 @@ export function createGuard(listenHost: string): Guard {
       // catalog's own pages load it same-origin, and a typed URL or bookmark says "none".
       const fetchSite = request.headers.get("sec-fetch-site");
       if (request.headers.get("sec-fetch-mode") === "no-cors" && fetchSite !== null && fetchSite !== "same-origin" && fetchSite !== "none") {
-        return forbidden("Loads of the catalog from other sites are refused: only its own pages may load its files.");
-      }
-      if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
-        const origin = request.headers.get("origin");
-        if (origin !== null && !sameOrigin(origin, host)) {
-          return forbidden(`WebSocket from origin "${origin}" refused: only pages served by this server may connect.`);
-        }
+        return refusal(403, "Loads of the catalog from other sites are refused: only its own pages may load its files.");
       }
       return null;
+    },
+
+    refuseSocket(request) {
+      const origin = request.headers.get("origin");
+      if (origin === null || sameOrigin(origin, request.headers.get("host"))) return null;
+      return refusal(403, `WebSocket from origin "${origin}" refused: only pages served by this server may connect.`);
     },
   };
 }
@@ -67,20 +75,30 @@ function sameOrigin(origin: string, host: string | null): boolean {
   }
   if (from.protocol !== "http:" && from.protocol !== "https:") return false;
   const target = parseHost(host);
-  if (!target) return false;
+  if ("problem" in target) return false;
   const fromPort = from.port || (from.protocol === "https:" ? "443" : "80");
   const targetPort = target.port || "80";
   if (fromPort !== targetPort) return false;
-  const fromHost = from.hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  const fromHost = normalHostname(from.hostname);
   return fromHost === target.hostname || (isLoopbackName(fromHost) && isLoopbackName(target.hostname));
 }
 
-/** Splits a Host header into a lowercase hostname (IPv6 without brackets) and a port, or null if malformed. */
-function parseHost(host: string): { hostname: string; port: string } | null {
-  const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]\s/]+))(?::(\d{1,5}))?$/i.exec(host.trim());
-  if (!match) return null;
-  // "localhost." is the same name, fully qualified.
-  return { hostname: (match[1] ?? match[2]!).toLowerCase().replace(/\.$/, ""), port: match[3] ?? "" };
+/**
+ * Splits a Host header into a normal hostname and a port, or says what is wrong with it: only
+ * names of letters, digits, "-", "_" and "." and bracketed IPv6 addresses are taken, so nothing
+ * that would change the meaning of the URL built from it ("?", "#", "@", "/") passes.
+ */
+function parseHost(host: string): { hostname: string; port: string } | { problem: string } {
+  const match = /^(?:(\[[0-9a-f:.]+\])|([a-z0-9_-][a-z0-9_.-]*))(?::(\d*))?$/i.exec(host.trim());
+  if (!match) return { problem: 'a host is a name of letters, digits, "-", "_" and ".", or an IP address, with an optional :port' };
+  const port = match[3] ?? "";
+  if (Number(port) > 65535) return { problem: `port ${port} is above 65535` };
+  return { hostname: normalHostname(match[1] ?? match[2]!), port };
+}
+
+/** Lowercase, IPv6 without brackets, and without the trailing dot of a fully qualified name ("localhost." is localhost). */
+function normalHostname(hostname: string): string {
+  return hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase().replace(/\.$/, "");
 }
 
 function isLoopbackName(hostname: string): boolean {
@@ -97,9 +115,9 @@ export function isExposed(host: string): boolean {
   return !isLoopbackName(host.toLowerCase());
 }
 
-function forbidden(reason: string): Response {
-  return new Response(`Forbidden: ${reason}\n`, {
-    status: 403,
+function refusal(status: 400 | 403, reason: string): Response {
+  return new Response(`${status === 400 ? "Bad request" : "Forbidden"}: ${reason}\n`, {
+    status,
     headers: { "content-type": "text/plain; charset=utf-8", ...SECURITY_HEADERS },
   });
 }

@@ -1,27 +1,56 @@
 import { createConsola, type ConsolaReporter, type LogObject } from "consola/core";
+import { printable } from "./printable.ts";
 
 /*
  * consola's core with a reporter of our own: the full entry point brings a fancy reporter
  * whose dependencies weigh on memory and start-up (bench/README.md has the numbers).
- * Lines look like "[storytime] ✔ Built in 20 ms".
+ * Lines look like "12:03:41 [storytime] ✔ Built in 20 ms": the time places a line after an hour.
  */
 const SYMBOLS: Record<string, string> = { info: "ℹ", start: "◐", success: "✔", ready: "✔", warn: "⚠", error: "✖", fatal: "✖" };
 const COLORS: Record<string, number> = { info: 36, start: 35, success: 32, ready: 32, warn: 33, error: 31, fatal: 31 };
 
+/** The build's own output, shown as the build wrote it: it is the user's program speaking. Every other string is made printable. */
+export class AsWritten {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+}
+
+/**
+ * Streams a write failed on (`| head` closed the pipe, `> /dev/full`): logging to them stops and
+ * serving goes on. Without a listener the error event would end the process and orphan the build.
+ */
+const broken = new Set<NodeJS.WriteStream>();
+for (const stream of [process.stdout, process.stderr]) stream.on("error", () => broken.add(stream));
+
 function paint(text: string, color: number | undefined, stream: NodeJS.WriteStream): string {
   return color && stream.isTTY && !process.env.NO_COLOR ? `\x1b[${color}m${text}\x1b[39m` : text;
+}
+
+function shown(arg: unknown): string {
+  if (arg instanceof AsWritten) return arg.text;
+  // A stack keeps its line breaks; any of its lines may quote a file name.
+  if (arg instanceof Error) return (arg.stack ?? arg.message).split("\n").map(printable).join("\n");
+  return printable(String(arg));
 }
 
 const lineReporter: ConsolaReporter = {
   log(entry: LogObject) {
     // Problems go to stderr, the rest to stdout, so `2>/dev/null` keeps a quiet terminal honest.
     const stream = entry.level <= 1 ? process.stderr : process.stdout;
-    const text = entry.args.map((arg) => (arg instanceof Error ? (arg.stack ?? arg.message) : String(arg))).join(" ");
+    if (broken.has(stream)) return;
     const symbol = SYMBOLS[entry.type];
-    const prefix = `${paint(`[${entry.tag}]`, 90, stream)} ${symbol ? `${paint(symbol, COLORS[entry.type], stream)} ` : ""}`;
-    stream.write(`${prefix}${text}\n`);
+    const prefix = `${paint(`${entry.date.toTimeString().slice(0, 8)} [${entry.tag}]`, 90, stream)} ${symbol ? `${paint(symbol, COLORS[entry.type], stream)} ` : ""}`;
+    stream.write(`${prefix}${entry.args.map(shown).join(" ")}\n`);
   },
 };
 
 // Level set explicitly: consola would otherwise go quiet whenever NODE_ENV=test, as in a user's test runner.
 export const log = createConsola({ level: 3, defaults: { tag: "storytime" }, reporters: [lineReporter] });
+
+/** "1 page", "2 pages". */
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+

@@ -2,7 +2,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError, isCode } from "./errors.ts";
 import { ipVersion } from "./ip.ts";
-import { isInside, realPathOf } from "./real-path.ts";
+import { isInside, realPathOrNearest } from "./paths.ts";
 
 export const DEFAULTS = {
   output: "build/catalog",
@@ -21,6 +21,7 @@ export interface RawArgs {
   port?: string;
   host?: string;
   open?: boolean;
+  verbose?: boolean;
 }
 
 export interface Options {
@@ -36,7 +37,11 @@ export interface Options {
   watchBuild: string | null;
   port: number;
   host: string;
+  /** What a --host name resolved to, set by the command line once it is looked up: where the server is reachable from. */
+  hostAddresses?: string[];
   open: boolean;
+  /** Every line of every build's output, not only a failed build's last lines. */
+  verbose: boolean;
 }
 
 const EXAMPLES = {
@@ -74,6 +79,7 @@ export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Optio
     port: parsePort(raw.port),
     host: parseHost(raw.host),
     open: raw.open === true,
+    verbose: raw.verbose === true,
   };
 }
 
@@ -83,7 +89,7 @@ export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Optio
  * the input's watch leaves the output out.)
  */
 function assertOutsideOutput(input: string, output: string): void {
-  if (isInside(realPathOf(input), realPathOf(output))) {
+  if (isInside(realPathOrNearest(input), realPathOrNearest(output))) {
     throw new UsageError(`--input ${input} is inside --output ${output}, and a clean build would delete it; put the input outside the output.`);
   }
 }
@@ -133,7 +139,7 @@ function resolveInputs(value: string | string[] | undefined, hasBuild: boolean, 
   }
   const inputs = [value].flat().map((each) => resolveInput(resolve(cwd, each)));
   for (const [i, input] of inputs.entries()) {
-    const outer = inputs.find((other, j) => j !== i && isInside(realPathOf(input), realPathOf(other)));
+    const outer = inputs.find((other, j) => j !== i && isInside(realPathOrNearest(input), realPathOrNearest(other)));
     if (outer) throw new UsageError(`--input ${input} is inside --input ${outer}, which is watched already; pass only ${outer}.`);
   }
   return inputs;

@@ -1,20 +1,26 @@
+import { basename, isAbsolute } from "node:path";
 import type { Server, ServerWebSocket } from "bun";
 import type { OutputChanges } from "./changes.ts";
 import { clientScript, clientTag, clientUrl } from "./client.ts";
-import { SECURITY_HEADERS, createGuard } from "./guard.ts";
+import { SECURITY_HEADERS, createGuard, isExposed } from "./guard.ts";
 import { pageEncoding, PRESCAN_BYTES, type PageEncoding } from "./charset.ts";
 import { isCode } from "./errors.ts";
-import { fileStream } from "./file-stream.ts";
+import { fileStream, openRegular, readBytes, type OpenFile } from "./file-stream.ts";
 import { injectClient, injectClientStreaming, injectClientUtf16 } from "./inject.ts";
 import { log } from "./log.ts";
+import { PageCache, type CachedPage } from "./page-cache.ts";
+import { displayPath } from "./paths.ts";
 import { CLIENT_PATH, INTERNAL_PREFIX, RELOAD_MESSAGE, RELOAD_TOPIC, SOCKET_PATH } from "./protocol.ts";
-import { resolveRequestPath, type Resolution } from "./static.ts";
+import { requestedRange, type ByteRange } from "./range.ts";
+import { resolveRequestPath } from "./static.ts";
 
 export interface ServerConfig {
   root: string;
   host: string;
   port: number;
   changes: OutputChanges;
+  /** Told when a page's socket connects, and when a page closes it to reload: the reload log counts pages still reloading. */
+  pages?: { pageConnected(): void; pageReloading(): void };
 }
 
 interface SocketData {
@@ -23,13 +29,14 @@ interface SocketData {
 }
 
 export type ReloadServer = Server<SocketData>;
-type FoundFile = Extract<Resolution, { kind: "file" }>;
 
 const HTML_TYPE = "text/html; charset=utf-8";
 /** Larger pages are injected as they stream and larger assets streamed, so one big file never holds the rest. */
 const STREAM_ABOVE_BYTES = 1024 * 1024;
 const SECURITY_HEADER_ENTRIES = Object.entries(SECURITY_HEADERS);
 const NO_CACHE = "no-cache";
+/** Room for the pages of a few open tabs: a catalog's pages weigh tens of kilobytes. */
+const PAGE_CACHE_BYTES = 4 * 1024 * 1024;
 
 /**
  * How long a page request waits for a missing page to be written, if the output changed just
@@ -37,8 +44,9 @@ const NO_CACHE = "no-cache";
  */
 const MISSING_PAGE_GRACE_MS = 1_000;
 
-export function startServer({ root, host, port, changes }: ServerConfig): ReloadServer {
-  const pages = new PageCache(changes);
+export function startServer({ root, host, port, changes, pages: pageEvents }: ServerConfig): ReloadServer {
+  const pages = new PageCache(changes, PAGE_CACHE_BYTES);
+  const outputShown = outputName(root, host);
 
   /** Pages wait for the gate before they are resolved: mid-build they may be missing or half written. */
   async function settled(request: Request): Promise<void> {
@@ -55,8 +63,8 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
     const page = looksLikePage(pathname);
     if (page) {
       await settled(request);
-      const cached = pages.get(pathname);
-      if (cached) return cached;
+      const kept = pages.byUrl(pathname);
+      if (kept) return fromMemory(request, kept);
     }
     // Stamp before reading: a write after this point moves the counter past the stamp.
     let version = changes.version;
@@ -71,50 +79,66 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
     }
     if (found.kind === "redirect") return new Response(null, { status: 302, headers: { location: found.location + search } });
     if (found.kind === "malformed") return new Response("Malformed URL encoding\n", { status: 400 });
-    if (found.kind === "missing") return notFound(pathname, version);
+    if (found.kind === "missing") return notFound(pathname, outputShown, version);
     // Decided by the file found, not the URL: /LICENSE is not a page, whatever its name suggests.
-    return isHtml(found.path) ? servePage(found, pathname, version) : await serveAsset(request, found);
+    return isHtml(found.path) ? servePage(request, found.path, pathname, version) : serveAsset(request, found.path);
   }
 
-  async function servePage(found: FoundFile, pathname: string, version: number): Promise<Response> {
-    const file = Bun.file(found.path);
+  async function servePage(request: Request, path: string, pathname: string, version: number): Promise<Response> {
+    const kept = pages.byFile(pathname, path);
+    if (kept) return fromMemory(request, kept);
+    const file = await openToServe(path);
+    if (file === "missing") return notFound(pathname, outputShown, version);
+    if (file instanceof Response) return file;
+    const { handle, stats } = file;
     const tag = clientTag(version);
+    let streaming = false;
     try {
-      if (found.size > STREAM_ABOVE_BYTES) {
-        const encoding = pageEncoding(new Uint8Array(await file.slice(0, PRESCAN_BYTES).arrayBuffer()));
+      if (stats.size > STREAM_ABOVE_BYTES) {
+        const encoding = pageEncoding(await readBytes(handle, 0, PRESCAN_BYTES));
         if (encoding.kind === "ascii-compatible") {
-          return new Response(injectClientStreaming(new Response(await fileStream(found.path)), tag), { headers: pageHeaders(encoding) });
+          // Its length is known only once it is sent: a Range is not answered for it.
+          streaming = true;
+          return new Response(injectClientStreaming(new Response(fileStream(handle)), tag), { headers: pageHeaders(encoding) });
         }
       }
-      const html = await file.arrayBuffer();
+      const html = (await readBytes(handle, 0, stats.size)).buffer;
       const encoding = pageEncoding(new Uint8Array(html, 0, Math.min(html.byteLength, PRESCAN_BYTES)));
       const body = encoding.kind === "ascii-compatible" ? injectClient(html, tag) : injectClientUtf16(html, tag, encoding.kind === "utf-16be");
-      const headers = pageHeaders(encoding);
-      pages.set(pathname, version, body, headers);
-      return new Response(body, { headers });
+      const served = { body, headers: pageHeaders(encoding) };
+      pages.set(pathname, path, version, served);
+      return fromMemory(request, served);
     } catch (error) {
-      // Deleted between the stat and the read: as missing as it looks.
-      if (isCode(error, "ENOENT")) return notFound(pathname, version);
-      return unreadable(found.path, error);
+      return unreadable(path, error);
+    } finally {
+      if (!streaming) await handle.close();
     }
   }
 
-  async function serveAsset(request: Request, found: FoundFile): Promise<Response> {
+  async function serveAsset(request: Request, path: string): Promise<Response> {
+    const file = await openToServe(path);
+    if (file === "missing") return new Response("Not found\n", { status: 404 });
+    if (file instanceof Response) return file;
+    const { handle, stats } = file;
     // The inode and ctime change on every write, even one that keeps the size and sets the mtime back (Nix, touch -d).
-    const etag = `W/"${[found.size, found.mtimeMs, found.ctimeMs, found.ino].map((n) => Math.trunc(n).toString(36)).join("-")}"`;
-    const file = Bun.file(found.path);
-    const headers = { etag, "cache-control": NO_CACHE, "content-type": file.type };
-    if (matchesEtag(request.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers });
-    // Byte ranges (video seeking) are Bun's to answer from the file.
-    if (request.headers.has("range")) return new Response(file, { headers: { etag, "cache-control": NO_CACHE } });
+    const etag = `W/"${[stats.size, stats.mtimeMs, stats.ctimeMs, stats.ino].map((n) => Math.trunc(n).toString(36)).join("-")}"`;
+    const headers = { etag, "cache-control": NO_CACHE, "content-type": Bun.file(path).type, "accept-ranges": "bytes" };
+    let streaming = false;
     try {
+      if (matchesEtag(request.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers });
+      const range = requestedRange(request.headers, stats.size);
+      if (range === "unsatisfiable") return unsatisfiable(headers, stats.size);
+      const { start, end } = range ?? { start: 0, end: stats.size - 1 };
+      const init = rangeInit(headers, range, stats.size);
       // Read, not sent from the file: a file truncated while the kernel sends it would leave the
       // response short of its announced length, and the browser waiting, until the idle timeout.
-      if (found.size <= STREAM_ABOVE_BYTES) return new Response(await file.bytes(), { headers });
-      return new Response(await fileStream(found.path), { headers });
+      if (end - start < STREAM_ABOVE_BYTES) return new Response(await readBytes(handle, start, end - start + 1), init);
+      streaming = true;
+      return new Response(fileStream(handle, start, range ? end : undefined), init);
     } catch (error) {
-      if (isCode(error, "ENOENT")) return new Response("Not found\n", { status: 404 });
-      return unreadable(found.path, error);
+      return unreadable(path, error);
+    } finally {
+      if (!streaming) await handle.close();
     }
   }
 
@@ -136,8 +160,10 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
       if (refusal) return refusal;
       const url = request.headers.has("host") ? URL.parse(request.url) : null;
       if (!url) return secured(new Response("Bad request: a Host header is required\n", { status: 400 }));
-      if (url.pathname === SOCKET_PATH && request.method === "GET" && server.upgrade(request, { data: { version: url.searchParams.get("v") } })) {
-        return undefined;
+      if (url.pathname === SOCKET_PATH && request.method === "GET") {
+        const socketRefusal = guard.refuseSocket(request);
+        if (socketRefusal) return socketRefusal;
+        if (server.upgrade(request, { data: { version: url.searchParams.get("v") } })) return undefined;
       }
       return secured(await respond(request, url));
     },
@@ -147,8 +173,13 @@ export function startServer({ root, host, port, changes }: ServerConfig): Reload
         socket.subscribe(RELOAD_TOPIC);
         const { version } = socket.data;
         if (version !== null && version !== String(changes.version)) socket.send(RELOAD_MESSAGE);
+        pageEvents?.pageConnected();
       },
       message() {},
+      // The client closes its socket only to reload, without a code (1005); a browser leaving a page sends 1001.
+      close(_socket, code) {
+        if (code === 1005) pageEvents?.pageReloading();
+      },
     },
     error(error) {
       log.error(`Could not answer a request: ${error.message}`);
@@ -179,43 +210,52 @@ function internal(url: URL): Response {
   return new Response("Not found\n", { status: 404 });
 }
 
-/** Carries the client, so a tab showing it reloads once the page appears. */
-function notFound(pathname: string, version: number): Response {
+/** Names the directory served, so a build that writes elsewhere shows; carries the client, so a tab showing it reloads once the page appears. */
+function notFound(pathname: string, output: string, version: number): Response {
   const page =
     `<!doctype html><html><head><meta charset="utf-8"><title>Not found</title></head>` +
-    `<body><h1>Not found</h1><p>Nothing at <code>${escapeHtml(pathname)}</code> in the output directory yet. ` +
-    `This tab reloads when the catalog changes.</p></body></html>`;
+    `<body><h1>Not found</h1><p>Nothing at <code>${escapeHtml(pathname)}</code> in <code>${escapeHtml(output)}</code> yet, ` +
+    `the output directory served. This tab reloads when the catalog changes.</p></body></html>`;
   const html = injectClient(new TextEncoder().encode(page).buffer as ArrayBuffer, clientTag(version));
   return new Response(html, { status: 404, headers: { "content-type": HTML_TYPE, "cache-control": NO_CACHE } });
 }
 
 /**
- * Pages as last served, reused while the output counter has not moved: every change in the output
- * moves it, so a page is never reused past an edit the server has heard of, and one served just
- * before an edit carries the old counter, which makes the tab reload as it always did. Small
- * pages only, and a bounded number of them.
+ * How the 404 page names the output. On loopback only this user's own tabs can read it (the guard
+ * keeps other sites from reading any response), so it names the directory as the terminal does.
+ * Served to the network (--host 0.0.0.0), it keeps this machine's layout (home directory, user
+ * name) to itself: a directory outside the working directory is named by its last part only.
  */
-class PageCache {
-  private readonly entries = new Map<string, { version: number; body: ArrayBuffer | Uint8Array<ArrayBuffer>; headers: Record<string, string> }>();
-  private static readonly MAX_ENTRIES = 200;
+function outputName(root: string, host: string): string {
+  const shown = displayPath(root);
+  return isExposed(host) && isAbsolute(shown) ? basename(root) : shown;
+}
 
-  constructor(private readonly changes: OutputChanges) {}
-
-  get(pathname: string): Response | null {
-    const entry = this.entries.get(pathname);
-    if (!entry) return null;
-    if (entry.version !== this.changes.version) {
-      this.entries.delete(pathname);
-      return null;
-    }
-    return new Response(entry.body, { headers: entry.headers });
+/** The file opened, "missing" when it is gone or no longer a regular file, or the refusal when it cannot be read. */
+async function openToServe(path: string): Promise<OpenFile | "missing" | Response> {
+  try {
+    return (await openRegular(path)) ?? "missing";
+  } catch (error) {
+    // Deleted between the stat and the open: as missing as it looks.
+    return isCode(error, "ENOENT") ? "missing" : unreadable(path, error);
   }
+}
 
-  set(pathname: string, version: number, body: ArrayBuffer | Uint8Array<ArrayBuffer>, headers: Record<string, string>): void {
-    if (version !== this.changes.version) return;
-    if (this.entries.size >= PageCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(pathname, { version, body, headers });
-  }
+/** A body held in memory, whole or the one byte range asked for. */
+function fromMemory(request: Request, { body, headers }: CachedPage): Response {
+  const bytes = body instanceof Uint8Array ? body : new Uint8Array(body);
+  const range = requestedRange(request.headers, bytes.byteLength);
+  if (range === "unsatisfiable") return unsatisfiable(headers, bytes.byteLength);
+  return new Response(range ? bytes.subarray(range.start, range.end + 1) : bytes, rangeInit(headers, range, bytes.byteLength));
+}
+
+/** 206 with the range's place in the whole, or 200 for the whole. */
+function rangeInit(headers: Record<string, string>, range: ByteRange | null, size: number): ResponseInit {
+  return range ? { status: 206, headers: { ...headers, "content-range": `bytes ${range.start}-${range.end}/${size}` } } : { headers };
+}
+
+function unsatisfiable(headers: Record<string, string>, size: number): Response {
+  return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${size}` } });
 }
 
 function pageHeaders(encoding: PageEncoding): Record<string, string> {

@@ -2,14 +2,16 @@ import { join } from "node:path";
 import { localUrl } from "./address.ts";
 import { BuildRunner } from "./build.ts";
 import { OutputChanges } from "./changes.ts";
+import { displayPath } from "./paths.ts";
+import { instancesServing } from "./instances.ts";
 import { log } from "./log.ts";
 import { OutsideBuild } from "./outside-build.ts";
 import { UsageError, isCode } from "./errors.ts";
 import type { Options } from "./options.ts";
 import { RELOAD_MESSAGE, RELOAD_TOPIC } from "./protocol.ts";
 import { reloadLog } from "./reload-log.ts";
-import { startServer } from "./server.ts";
-import { displayPath, logStartup } from "./startup-log.ts";
+import { startServer, type ServerConfig } from "./server.ts";
+import { logStartup } from "./startup-log.ts";
 import { WatchBuild } from "./watch-build.ts";
 import { startWatcher, type Watcher } from "./watchers.ts";
 import { rearmMayLoseOtherEvents, watchTiming } from "./watch/platform.ts";
@@ -48,8 +50,8 @@ export interface App {
 export async function start(options: Options, watch: typeof startWatcher = startWatcher): Promise<App> {
   const startedAt = Date.now();
   const changes = new OutputChanges(PAGE_GATE);
-  const server = listen(options, changes);
   const reloads = reloadLog(options.output);
+  const server = listen(options, changes, reloads);
   // Each watcher's re-arm (reported as a null path) may have cost the others events on macOS.
   const othersMayHaveMissed = (rearmed: Watcher) => {
     if (!rearmMayLoseOtherEvents(process.platform)) return;
@@ -70,7 +72,17 @@ export async function start(options: Options, watch: typeof startWatcher = start
     reloads.changed(path, server.subscriberCount(RELOAD_TOPIC));
   });
   changes.confirmWith(() => output.flush());
-  const builder = options.build ? new BuildRunner({ command: options.build, input: options.inputs[0] ?? null, output: options.output, onBusy: holdPages }) : null;
+  const builder = options.build
+    ? new BuildRunner({
+        command: options.build,
+        input: options.inputs[0] ?? null,
+        output: options.output,
+        onBusy: holdPages,
+        pagesWaitMs: PAGE_GATE.maxBuildWaitMs,
+        verbose: options.verbose,
+        outputChanges: { version: () => changes.version, counted: () => output.flush() },
+      })
+    : null;
   const writer =
     outside && options.watchBuild
       ? new WatchBuild({
@@ -83,11 +95,14 @@ export async function start(options: Options, watch: typeof startWatcher = start
         })
       : null;
   // The generator's own watch mode says what it rebuilds; a change is only logged when nothing here builds.
+  let toldNothingRebuilt = false;
   const saved = builder
     ? (path: string) => builder.request(path)
     : (path: string) => {
         outside?.saved();
-        if (!writer) log.info(`${path} changed`);
+        if (writer) return;
+        log.info(`${path} changed${toldNothingRebuilt ? "" : " (no --build, nothing rebuilt)"}`);
+        toldNothingRebuilt = true;
       };
   const inputs = options.inputs.map((root) => {
     // With several inputs, a path names its input too: `content/post.md`, not `post.md`.
@@ -150,12 +165,17 @@ function watchInput(
   );
 }
 
-function listen(options: Options, changes: OutputChanges) {
+function listen(options: Options, changes: OutputChanges, pages: ServerConfig["pages"]) {
   try {
-    return startServer({ root: options.output, host: options.host, port: options.port, changes });
+    return startServer({ root: options.output, host: options.host, port: options.port, changes, pages });
   } catch (error) {
     if (isCode(error, "EADDRINUSE")) {
-      throw new UsageError(`Port ${options.port} on ${options.host} is already in use; pick another with --port (for example --port ${options.port + 1}).`);
+      const holder = instancesServing(options.output).find((other) => Number(new URL(other.url).port || 80) === options.port);
+      throw new UsageError(
+        holder
+          ? `Port ${options.port} on ${options.host} is already in use by another storytime-reload (pid ${holder.pid}) serving this output at ${holder.url}: open that one, stop it, or pass --port 0 for any free port.`
+          : `Port ${options.port} on ${options.host} is already in use; pass --port 0 for any free port, or another with --port (for example --port ${options.port + 1}).`,
+      );
     }
     if (isCode(error, "EADDRNOTAVAIL") || isCode(error, "ENOTFOUND")) {
       throw new UsageError(`Cannot listen on --host ${options.host}: no such address on this machine; use 127.0.0.1 or one of its own addresses.`);

@@ -1,13 +1,12 @@
 import { existsSync } from "node:fs";
 import { networkInterfaces } from "node:os";
-import { relative } from "node:path";
 import { localUrl, networkUrls } from "./address.ts";
 import { isExposed } from "./guard.ts";
 import { log } from "./log.ts";
 import { DEFAULTS, type Options } from "./options.ts";
-import { isInside, realPathOf } from "./real-path.ts";
+import { displayPath, isInside, realPathOrNearest } from "./paths.ts";
 
-/** The lines a user reads once the server listens: where to look, what is watched, and what a missing output means. */
+/** The lines a user reads once the server listens: where to look, what is watched, what a missing output means, and how to stop. */
 export function logStartup(options: Options, port: number, interfaces = networkInterfaces()): void {
   const missing = existsSync(options.output)
     ? ""
@@ -17,8 +16,10 @@ export function logStartup(options: Options, port: number, interfaces = networkI
   log.info(`Serving ${displayPath(options.output)} at ${localUrl(options.host, port)} and reloading open pages when it changes${missing}`);
   const network = networkUrls(options.host, port, interfaces);
   if (network.length) log.info(`On your network: ${network.join(", ")}`);
-  if (isExposed(options.host)) {
-    log.warn(`Listening on ${options.host}: the catalog is reachable from the network, not only from this machine.`);
+  const exposed = (options.hostAddresses ?? [options.host]).filter(isExposed);
+  if (exposed.length) {
+    const via = exposed.includes(options.host) ? "" : ` (${exposed.join(", ")})`;
+    log.warn(`Listening on ${options.host}${via}: the catalog is reachable from the network, not only from this machine.`);
   }
   if (options.inputs.length) {
     const watched = options.inputs.map((input) => `${displayPath(input)}${leftOut(input, options.output)}`).join(", ");
@@ -28,6 +29,7 @@ export function logStartup(options: Options, port: number, interfaces = networkI
   } else {
     log.info(`No input directory (${DEFAULTS.input} is not here), so only the output is watched; pass --input and --build to rebuild on source changes.`);
   }
+  log.info("Press Ctrl-C to stop.");
 }
 
 function inputRole({ build, watchBuild }: Options): string {
@@ -38,12 +40,5 @@ function inputRole({ build, watchBuild }: Options): string {
 
 /** Said once: the output inside an input (a generator's default layout) is not watched as a source. */
 function leftOut(input: string, output: string): string {
-  return isInside(realPathOf(output), realPathOf(input)) ? ` (except ${displayPath(output)}, the output)` : "";
-}
-
-/** A path as the user would type it from here: relative to the working directory when inside it. */
-export function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  if (rel === "") return ".";
-  return !rel.startsWith("..") ? rel : path;
+  return isInside(realPathOrNearest(output), realPathOrNearest(input)) ? ` (except ${displayPath(output)}, the output)` : "";
 }

@@ -3,7 +3,7 @@ import { join, relative, sep } from "node:path";
 
 /** What a request path means inside the output directory. Anything doubtful is "missing". */
 export type Resolution =
-  | { kind: "file"; path: string; size: number; mtimeMs: number; ctimeMs: number; ino: number }
+  | { kind: "file"; path: string }
   | { kind: "redirect"; location: string }
   | { kind: "missing" }
   | { kind: "malformed" };
@@ -34,7 +34,7 @@ export async function resolveRequestPath(root: string, pathname: string): Promis
   }
   if (!info?.isFile()) return { kind: "missing" };
   if (!(await realPathAllowed(root, path))) return { kind: "missing" };
-  return { kind: "file", path, size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
+  return { kind: "file", path };
 }
 
 /** Decoded path segments, null for a path that must not be served, or "malformed" for bad encoding. */

@@ -1,5 +1,6 @@
-import { STOP_GRACE_MS, relayLines, seconds, spawnBuild, stopGroup, throttled, type BuildConfig, type BuildProcess } from "./build.ts";
-import { log } from "./log.ts";
+import { STOP_GRACE_MS, runners, seconds, spawnBuild, stopGroup, type BuildConfig, type BuildProcess } from "./build.ts";
+import { BuildOutput, readLines } from "./build-output.ts";
+import { AsWritten, log } from "./log.ts";
 
 export interface WatchBuildConfig extends Pick<BuildConfig, "command" | "input" | "output"> {
   /** Told each time the command starts: its first build is on its way. */
@@ -20,8 +21,9 @@ const HEALTHY_RUN_MS = 30_000;
  * A generator's own watch mode (`hugo --watch`, `eleventy --watch`) run for as long as the server:
  * it rebuilds in a running process, without paying the generator's start-up on every save as a
  * `--build` does. It runs through the shell in a process group of its own, as builds do, so
- * stopping it stops everything it started; its output is shown as a build's; if it dies, what is
- * left of its group is stopped and it is started again, sooner after a long healthy run.
+ * stopping it stops everything it started; its output is shown as it comes (as --verbose shows a
+ * build's: it never ends, so there is nothing to fold); if it dies, what is left of its group is
+ * stopped and it is started again, sooner after a long healthy run.
  */
 export class WatchBuild {
   private running: { pid: number; done: Promise<void> } | null = null;
@@ -45,6 +47,7 @@ export class WatchBuild {
     this.log.start(`Running \`${this.config.command}\`; it rebuilds on its own when sources change`);
     this.config.onStart();
     this.running = { pid: proc.pid, done: this.follow(proc, started) };
+    runners.add(this);
   }
 
   /** Ends the command's whole process group. */
@@ -56,22 +59,29 @@ export class WatchBuild {
     stopGroup(running.pid, "SIGTERM");
     await Promise.race([running.done, Bun.sleep(STOP_GRACE_MS)]);
     stopGroup(running.pid, "SIGKILL");
+    runners.delete(this);
+  }
+
+  /** Ends the command's group at once, with no grace: this process is exiting. */
+  kill(): void {
+    if (this.running) stopGroup(this.running.pid, "SIGKILL");
   }
 
   private async follow(proc: BuildProcess, started: number): Promise<void> {
-    const show = throttled(
-      (line) => this.log.log(line),
-      (hidden) => this.log.info(`(${hidden} more lines of output not shown)`),
-    );
-    const line = (text: string) => {
-      show.line(text);
+    const output = new BuildOutput(true, {
+      line: (text) => this.log.log(new AsWritten(text)),
+      note: (text) => this.log.info(text),
+    });
+    const relay = (stderr: boolean) => (text: string) => {
+      output.add(text, stderr);
       this.config.onLine(text);
     };
-    void relayLines(proc.stdout, line);
-    void relayLines(proc.stderr, line);
+    void readLines(proc.stdout, relay(false));
+    void readLines(proc.stderr, relay(true));
     const code = await proc.exited.catch(() => null);
-    show.flush();
+    output.end();
     this.running = null;
+    runners.delete(this);
     if (this.stopped) return;
     // Whatever the shell started may outlive it, and would write beside the next one.
     stopGroup(proc.pid, "SIGKILL");

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { StartupError } from "./errors.ts";
 import { log } from "./log.ts";
 import type { WatchCommand, WatchReport } from "./watch/messages.ts";
@@ -80,6 +81,7 @@ export function startWatcher(
       if (data.type === "change") return onChange(data.path);
       if (data.type === "flushed") return flushes.get(data.id)?.(true);
       if (data.type === "ignored") return log.info(ignoredTypeMessage(data.path));
+      if (data.type === "unwatchable") return log.warn(unwatchableMessage(kind, root, data.path, data.code));
       if (data.type === "ready") {
         started = true;
         markReady();
@@ -145,6 +147,21 @@ function watchErrorMessage(kind: WatcherKind, root: string, code: string | undef
   const limit = watchLimitRemedy(code, process.platform);
   if (limit) return `Cannot watch ${root}: ${limit}`;
   return `Cannot watch the ${kind} directory ${root}: ${message}`;
+}
+
+/** Longer paths are cut: a directory too deep to watch has a path of over 4,096 characters. */
+const PATH_SHOWN = 160;
+
+/** A directory the watch had to leave out: which, what that costs, and how to have it watched. */
+export function unwatchableMessage(kind: WatcherKind, root: string, dir: string, code: string | undefined): string {
+  const path = join(root, dir);
+  const shown = path.length > PATH_SHOWN ? `${path.slice(0, PATH_SHOWN)}… (${path.length} characters)` : path;
+  const cost = `changes inside it are not seen (the rest of the ${kind} directory is watched)`;
+  if (code === "ENAMETOOLONG") return `${shown} is not watched: its path is longer than the system allows, so ${cost}. Move it up or shorten its name.`;
+  if (code === "EACCES" || code === "EPERM") {
+    return `${shown} is not watched: permission denied, so ${cost}. Make it readable (\`chmod u+rx\`, or \`sudo chown -R "$USER"\` if another user made it) or remove it.`;
+  }
+  return `${shown} is not watched (${code ?? "an unknown error"}), so ${cost}.`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { NetworkInterfaceInfo } from "node:os";
-import { assertResolvable, localUrl, networkUrls } from "../src/address.ts";
+import { localUrl, networkUrls, resolveHost } from "../src/address.ts";
 
 const info = (address: string, family: "IPv4" | "IPv6", internal = false) => ({ address, family, internal }) as NetworkInterfaceInfo;
 const INTERFACES = {
@@ -28,26 +28,35 @@ describe("URLs", () => {
   });
 });
 
-describe("assertResolvable", () => {
+describe("resolveHost", () => {
   const notFound = () => Promise.reject(Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" }));
+  const never = () => Promise.reject(new Error("looked up"));
 
-  test("a name that does not resolve: one sentence naming it, this machine's addresses and 0.0.0.0", async () => {
-    await expect(assertResolvable("mybox.local", { lookup: notFound, interfaces: INTERFACES })).rejects.toThrow(
-      "Cannot listen on --host mybox.local: the name does not resolve; pass one of this machine's addresses (192.168.1.20, 10.0.0.5), or --host 0.0.0.0 for every interface.",
+  test("a name that does not resolve: one sentence naming it, loopback, this machine's network addresses and 0.0.0.0", async () => {
+    await expect(resolveHost("mybox.local", { lookup: notFound, interfaces: INTERFACES })).rejects.toThrow(
+      "Cannot listen on --host mybox.local: the name does not resolve; pass --host 127.0.0.1 (this machine only), one of this machine's network addresses (192.168.1.20, 10.0.0.5), or --host 0.0.0.0 (every interface).",
     );
   });
 
   test("a lookup that hangs is given up after the bound, not the system's DNS timeout", async () => {
     const started = performance.now();
-    await expect(assertResolvable("slow.example", { lookup: () => new Promise(() => {}), timeoutMs: 50, interfaces: {} })).rejects.toThrow(
-      "Cannot listen on --host slow.example: the name did not resolve within 0.05 s; pass 127.0.0.1, or --host 0.0.0.0 for every interface.",
+    await expect(resolveHost("slow.example", { lookup: () => new Promise(() => {}), timeoutMs: 50, interfaces: {} })).rejects.toThrow(
+      "Cannot listen on --host slow.example: the name did not resolve within 0.05 s; pass --host 127.0.0.1 (this machine only), or --host 0.0.0.0 (every interface).",
     );
     expect(performance.now() - started).toBeLessThan(2_000);
   });
 
-  test("IP addresses and localhost are not looked up; a name that resolves passes", async () => {
-    const never = () => Promise.reject(new Error("looked up"));
-    for (const host of ["127.0.0.1", "::1", "0.0.0.0", "localhost"]) await assertResolvable(host, { lookup: never });
-    await assertResolvable("mybox.local", { lookup: () => Promise.resolve({ address: "192.168.1.20" }) });
+  test.each([
+    ["127.0.0.1:8080", "--host 127.0.0.1:8080 includes a port; put the port in --port: --host 127.0.0.1 --port 8080."],
+    ["localhost:3000", "--host localhost:3000 includes a port; put the port in --port: --host localhost --port 3000."],
+    ["[::1]:8080", "--host [::1]:8080 includes a port; put the port in --port: --host ::1 --port 8080."],
+  ])("%s, an address with a port, is told to put the port in --port, without a lookup", async (host, message) => {
+    await expect(resolveHost(host, { lookup: never })).rejects.toThrow(message);
+  });
+
+  test("IP addresses and localhost stand for themselves, unlooked-up; a name for every address it resolves to", async () => {
+    for (const host of ["127.0.0.1", "::1", "0.0.0.0", "fe80::1", "localhost"]) expect(await resolveHost(host, { lookup: never })).toEqual([host]);
+    expect(await resolveHost("vm", { lookup: () => Promise.resolve(["127.0.0.1"]) })).toEqual(["127.0.0.1"]);
+    expect(await resolveHost("mybox.local", { lookup: () => Promise.resolve(["192.168.1.20", "::1"]) })).toEqual(["192.168.1.20", "::1"]);
   });
 });

@@ -62,7 +62,7 @@ describeUnless(POSIX_SHELL_SKIP)("rebuild on input change", () => {
     await Bun.sleep(300);
     expect(p.lines("start")).toHaveLength(2);
     expect(readFileSync(join(p.output, "index.html"), "utf8")).toBe("change 19");
-  });
+  }, 20_000);
 
   test("a save that fires several events (write, rewrite, rename over) builds once", async () => {
     const p = project();
@@ -118,6 +118,29 @@ describeUnless(POSIX_SHELL_SKIP)("rebuild on input change", () => {
     expect(await (await fetch(url(app, "/"))).text()).toStartWith("fixed");
   });
 
+  test("a build that changes nothing in the output is noticed, once: it most likely writes somewhere else", async () => {
+    const p = project();
+    const elsewhere = join(p.dir, "dist");
+    const mark = logged.length;
+    await startApp({ input: p.input, output: p.output, build: `mkdir -p "${elsewhere}" && date > "${elsewhere}/index.html"` });
+    const hint = await waitForLog(/changed nothing/, 5_000, mark);
+    expect(hint).toBe(`storytime:build: The build changed nothing in ${p.output}; does it write there? Pass the directory it writes as --output.`);
+    const second = logged.length;
+    writeFileSync(join(p.input, "story.py"), "edited");
+    await waitForLog(/Built in/, 5_000, second);
+    await Bun.sleep(300);
+    expect(logged.slice(mark).filter((line) => line.includes("changed nothing"))).toHaveLength(1);
+  });
+
+  test("a build that writes the output gets no such hint", async () => {
+    const p = project();
+    const mark = logged.length;
+    await startApp({ input: p.input, output: p.output, build: p.build });
+    await waitForLog(/changed; told/, 5_000, mark);
+    await Bun.sleep(300);
+    expect(logged.slice(mark).some((line) => line.includes("changed nothing"))).toBe(false);
+  });
+
   test("a build command that does not exist is a logged failure, not a crash", async () => {
     const p = project();
     const mark = logged.length;
@@ -159,13 +182,16 @@ describeUnless(POSIX_SHELL_SKIP)("rebuild on input change", () => {
     }
   });
 
-  test("without --build, input changes are only logged", async () => {
+  test("without --build, input changes are only logged, and the first says that nothing was rebuilt", async () => {
     const p = project();
     const mark = logged.length;
     await startApp({ input: p.input, output: p.output });
     await waitForLog(/changes are only logged, as no --build was given/, 1_000, mark);
     writeFileSync(join(p.input, "story.py"), "edited");
-    await waitForLog(/story\.py changed/, 5_000, mark);
+    expect(await waitForLog(/story\.py changed/, 5_000, mark)).toBe("storytime: story.py changed (no --build, nothing rebuilt)");
+    const second = logged.length;
+    writeFileSync(join(p.input, "other.py"), "edited");
+    expect(await waitForLog(/other\.py changed/, 5_000, second)).toBe("storytime: other.py changed");
   });
 
   test("without an input directory only the output is watched, with one notice", async () => {

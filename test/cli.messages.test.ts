@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { runCommand } from "citty";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { lookup } from "node:dns/promises";
+import { hostname } from "node:os";
+import { basename, join } from "node:path";
 import { command, usage } from "../src/cli.ts";
 import type { App } from "../src/start.ts";
-import { cleanup, logged, tempDir, waitForLog } from "./helpers.ts";
-import { CLI, launch, run } from "./process.ts";
+import { cleanup, logged, tempDir, testUnless, waitForLog } from "./helpers.ts";
+import { CLI, launch, run, untimed } from "./process.ts";
 
 const running: App[] = [];
 afterEach(async () => {
@@ -14,6 +16,13 @@ afterEach(async () => {
 });
 
 const ANSI = /\x1b\[/;
+
+/** Many machines name themselves in /etc/hosts as 127.0.0.1 or 127.0.1.1; others resolve to a network address. */
+const ownAddresses = await lookup(hostname(), { all: true }).then((found) => found.map((entry) => entry.address), () => []);
+const LOOPBACK_NAME_SKIP =
+  ownAddresses.length && ownAddresses.every((address) => address.startsWith("127.") || address === "::1")
+    ? null
+    : `this machine's name (${hostname()}) resolves to ${ownAddresses.join(", ") || "nothing"}, not to loopback only`;
 
 /** Runs the exported command in this process, as `main` does, and stops the server it starts. */
 async function runArgs(rawArgs: string[]): Promise<App | null> {
@@ -26,14 +35,38 @@ describe("arguments, in process", () => {
   test.each([
     [["--prot", "8080"], "Unknown option --prot (did you mean --port?); see storytime-reload --help."],
     [["--outptu=x"], "Unknown option --outptu (did you mean --output?); see storytime-reload --help."],
-    [["--verbose"], "Unknown option --verbose; see storytime-reload --help."],
+    [["--color"], "Unknown option --color; see storytime-reload --help."],
     [["-x"], "Unknown option -x; see storytime-reload --help."],
+    [["-port", "9000"], "Unknown option -port (did you mean --port?); see storytime-reload --help."],
+    [["-output=x"], "Unknown option -output (did you mean --output?); see storytime-reload --help."],
   ])("%j is refused in one sentence that points at --help", async (rawArgs, message) => {
     await expect(runArgs(rawArgs)).rejects.toThrow(message);
   });
 
-  test("a stray word is refused with the option it probably meant", async () => {
-    await expect(runArgs(["build/catalog"])).rejects.toThrow('Unexpected argument "build/catalog"; storytime-reload takes options only, for example --output build/catalog.');
+  test.each([
+    [["--build", "python3", "build.py"], 'Unexpected argument "build.py"; quote the command: --build "python3 build.py".'],
+    [["-b", "storytime", "build", "src", "out", "--port", "0"], 'Unexpected argument "build"; quote the command: --build "storytime build src out".'],
+    [["--build=python3", "build.py"], 'Unexpected argument "build.py"; quote the command: --build "python3 build.py".'],
+    [["--output", "my", "catalog"], 'Unexpected argument "catalog"; quote a path with spaces: --output "my catalog".'],
+    [["help"], 'Unexpected argument "help"; did you mean --help?'],
+    [["9000"], 'Unexpected argument "9000"; did you mean --port 9000?'],
+    [["build/catalog"], 'Unexpected argument "build/catalog"; did you mean --output build/catalog?'],
+    [["serve"], 'Unexpected argument "serve"; storytime-reload takes options only (see storytime-reload --help).'],
+    [["--open", "x"], 'Unexpected argument "x"; storytime-reload takes options only (see storytime-reload --help).'],
+    [["--build", "--port", "0"], "--build needs a value before --port; see storytime-reload --help."],
+  ])("the stray word in %j is named with what was probably meant", async (rawArgs, message) => {
+    await expect(runArgs(rawArgs)).rejects.toThrow(message);
+  });
+
+  test("-o, -i, -b and -p stand for --output, --input, --build and --port", async () => {
+    const out = tempDir();
+    const input = tempDir();
+    const mark = logged.length;
+    const app = await runArgs(["-o", out, "-i", input, "-b", "true", "-p", "0"]);
+    expect(app!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    // Paths are shown relative to the current directory when inside it: their unique names are what count.
+    expect(logged.slice(mark).join("\n")).toMatch(new RegExp(`Serving \\S*${basename(out)} at ${app!.url}`));
+    expect(logged.slice(mark).join("\n")).toMatch(new RegExp(`Watching \\S*${basename(input)}: a change runs \`true\``));
   });
 
   test("--no-open, the negation citty accepts for a boolean, is not an unknown option", async () => {
@@ -44,8 +77,22 @@ describe("arguments, in process", () => {
     // A 64-letter label is refused by the resolver itself: no DNS query leaves this machine.
     const host = `${"a".repeat(64)}.example`;
     await expect(runArgs(["--host", host, "--port", "0", "--output", tempDir()])).rejects.toThrow(
-      new RegExp(`^Cannot listen on --host ${host}: the name does not resolve; pass .*, or --host 0\\.0\\.0\\.0 for every interface\\.$`),
+      new RegExp(`^Cannot listen on --host ${host}: the name does not resolve; pass --host 127\\.0\\.0\\.1 \\(this machine only\\).*, or --host 0\\.0\\.0\\.0 \\(every interface\\)\\.$`),
     );
+  });
+
+  test("--host with a port is told to put the port in --port", async () => {
+    await expect(runArgs(["--host", "127.0.0.1:8080", "--output", tempDir()])).rejects.toThrow(
+      "--host 127.0.0.1:8080 includes a port; put the port in --port: --host 127.0.0.1 --port 8080.",
+    );
+  });
+
+  testUnless(LOOPBACK_NAME_SKIP)("--host with this machine's name, which resolves to loopback here, is not warned about as reachable from the network", async () => {
+    const mark = logged.length;
+    const app = await runArgs(["--host", hostname(), "--port", "0", "--output", tempDir()]);
+    expect(app!.url).toBe(`http://${hostname()}:${app!.port}/`);
+    expect((await fetch(app!.url)).status).toBe(404);
+    expect(logged.slice(mark).join("\n")).not.toContain("reachable from the network");
   });
 
   test("a valid command line starts the server and resolves with it", async () => {
@@ -76,11 +123,29 @@ describe("arguments, in process", () => {
 });
 
 describe("usage", () => {
-  test("lists every option, --help and --version included, with no colour when asked for none", async () => {
-    const text = await usage(false);
-    for (const flag of ["--output", "--input", "--build", "--port", "--host", "--open", "-h, --help", "-v, --version"]) expect(text).toContain(flag);
+  const text = usage();
+  const optionLines = text.slice(text.indexOf("Options:\n") + 9, text.indexOf("\n\nExample:")).split("\n");
+
+  test("each option on its own line, left-aligned as README writes it, descriptions in one column", () => {
+    const column = optionLines[0]!.indexOf("Directory");
+    for (const line of optionLines) expect(line.slice(column - 2, column + 1)).toMatch(/^ {2}\S$/);
+    const flags = optionLines.filter((line) => line.slice(0, column).trim()).map((line) => line.slice(0, column).trimEnd());
+    for (const flag of flags) expect(flag).toMatch(/^ {2}(-[a-z], | {4})--[a-z]+(-[a-z]+)*( <[a-z]+>)?$/);
+    for (const flag of ["-o, --output <dir>", "-i, --input <dir>", "-b, --build <cmd>", "    --watch-build <cmd>", "-p, --port <n>", "    --host <host>", "    --open", "-h, --help", "-v, --version"]) {
+      expect(flags).toContain(`  ${flag}`);
+    }
+  });
+
+  test("fits 80 columns, with no colour and no trailing spaces", () => {
+    for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
     expect(text).not.toMatch(ANSI);
     expect(text).not.toMatch(/ +$/m);
+  });
+
+  test("names the defaults and ends with an example", () => {
+    expect(text).toContain("(default: build/catalog");
+    expect(text).toContain("(default: 8080)");
+    expect(text).toContain('Example:\n  storytime-reload --input src/storytime --output build/catalog \\\n    --build "storytime build src/storytime build/catalog"\n');
   });
 });
 
@@ -98,14 +163,27 @@ describe("as a process: streams and exit codes", () => {
     expect((await run(["bun", CLI, "-v"])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
     const help = await run(["bun", CLI, "-h"]);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("USAGE");
+    expect(help.stdout).toStartWith("storytime-reload 0.1.0\n");
+    expect(help.stdout).toContain("Usage: storytime-reload [options]");
   });
 
   test("an unknown option: one line on stderr, nothing on stdout, exit 2", async () => {
     const { code, stdout, stderr } = await run(["bun", CLI, "--prot", "8080"]);
     expect(code).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr.trim().split("\n")).toEqual(["[storytime] ✖ Unknown option --prot (did you mean --port?); see storytime-reload --help."]);
+    expect(untimed(stderr.trim()).split("\n")).toEqual(["[storytime] ✖ Unknown option --prot (did you mean --port?); see storytime-reload --help."]);
+  });
+
+  test.each([
+    [["--build", "python3", "build.py"], 'Unexpected argument "build.py"; quote the command: --build "python3 build.py".'],
+    [["-port", "9000"], "Unknown option -port (did you mean --port?); see storytime-reload --help."],
+    [["help"], 'Unexpected argument "help"; did you mean --help?'],
+    [["--host", "127.0.0.1:8080", "--port", "0"], "--host 127.0.0.1:8080 includes a port; put the port in --port: --host 127.0.0.1 --port 8080."],
+  ])("%j: one line on stderr, exit 2", async (rawArgs, message) => {
+    const { code, stdout, stderr } = await run(["bun", CLI, ...rawArgs]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(untimed(stderr.trim()).split("\n")).toEqual([`[storytime] ✖ ${message}`]);
   });
 
   test.each([["999.1.1.1"], ["300.0.0.1"]])("--host %s is one line naming the host, exit 2, no stack", async (host) => {

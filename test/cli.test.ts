@@ -77,17 +77,16 @@ describe("command line", () => {
     expect(oneLine(all)).toBe(true);
   });
 
-  test("--input given twice watches both, whichever form each takes", async () => {
+  test("--input given several times watches each, whichever form each takes", async () => {
     const dir = tempDir();
-    for (const input of ["content", "layouts"]) mkdirSync(join(dir, input));
-    // `--build "--input"` would be taken for a third input by a parser that reads flags alone.
-    const server = await launch(["bun", CLI, "--input", "content", "--input=layouts", "--output", "out", "--build", "--input", "--port", "0"], { cwd: dir });
+    for (const input of ["content", "layouts", "data"]) mkdirSync(join(dir, input));
+    const server = await launch(["bun", CLI, "--input", "content", "--input=layouts", "-i", "data", "--output", "out", "--build", "true", "--port", "0"], { cwd: dir });
     try {
-      await server.waitForOutput(/Watching content, layouts: a change runs `--input`/);
-      writeFileSync(join(dir, "layouts", "base.html"), "x");
-      await server.waitForOutput(join("layouts", "base.html"));
-      writeFileSync(join(dir, "content", "post.md"), "x");
-      await server.waitForOutput(join("content", "post.md"));
+      await server.waitForOutput(/Watching content, layouts, data: a change runs `true`/);
+      for (const file of [join("layouts", "base.html"), join("content", "post.md"), join("data", "site.yaml")]) {
+        writeFileSync(join(dir, file), "x");
+        await server.waitForOutput(`Building (${file} changed)`);
+      }
     } finally {
       server.proc.kill();
     }
@@ -108,7 +107,7 @@ describe("command line", () => {
       const { code, all } = await run(["bun", CLI, "--port", String(blocker.port), "--output", tempDir()]);
       expect(code).toBe(2);
       expect(all).toContain(`Port ${blocker.port}`);
-      expect(all).toContain("--port");
+      expect(all).toContain("pass --port 0 for any free port");
       expect(all).not.toContain("    at ");
       expect(oneLine(all)).toBe(true);
     } finally {

@@ -78,7 +78,7 @@ describe("the single executable", () => {
       const script = await (await fetch(new URL("/__storytime/client.js", server.url))).text();
       expect(script).toContain("location.reload()");
       writeFileSync(join(home, "in", "button.css"), "button { color: red }");
-      await server.waitForOutput(/Built in .*button\.css changed/);
+      await server.waitForOutput(/Building \(button\.css changed\)[\s\S]*Built in/);
       await client.waitFor(1);
       expect(client.messages.every((message) => message === RELOAD)).toBe(true);
       expect(await (await fetch(new URL("/built.html", server.url))).text()).toContain("built");
@@ -130,8 +130,9 @@ describe("the npm package", () => {
     for (const path of paths) expect(path).toMatch(/^(src\/|client\/|package\.json$|README\.md$|LICENSE$)/);
     expect(paths).toContain("LICENSE");
     expect(paths).toContain("src/cli.ts");
-    // Sources and README only (~51 kB unpacked today); a stray fixture or build output would blow it.
-    expect(packed.size).toBeLessThan(80_000);
+    // Sources and README only (83 kB packed when this bound was last raised, for the generators'
+    // input types and their README); a stray fixture or build output would blow it.
+    expect(packed.size).toBeLessThan(100_000);
     const bin = readFileSync(join(project, "node_modules", "storytime-reload", pkg.bin["storytime-reload"]), "utf8");
     expect(bin.split("\n")[0]).toBe("#!/usr/bin/env bun");
   });

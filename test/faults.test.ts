@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BuildRunner } from "../src/build.ts";
+import { ROOT_CHECK_MS } from "../src/watch/watch-tree.ts";
 import { startWatcher } from "../src/watchers.ts";
 import { ROOT, TestSocket, cleanup, logged, tempDir, testUnless, waitForLog } from "./helpers.ts";
 import { CLI, alive, asNobody, ends, launch, nobodySkipReason, run } from "./process.ts";
@@ -13,6 +14,9 @@ const INOTIFY_WATCHES = "/proc/sys/fs/inotify/max_user_watches";
 /** The real-limit test lowers a machine-wide setting, so it runs only when asked for. */
 const REAL_LIMIT_SKIP = process.env.STORYTIME_TEST_REAL_INOTIFY_LIMIT === "1" ? NOBODY_SKIP : "it changes a machine-wide limit; set STORYTIME_TEST_REAL_INOTIFY_LIMIT=1 to run it";
 const fixture = (name: string) => join(ROOT, "test/fixtures", name);
+/** chmod 000 denies root nothing: as root the server runs as nobody, otherwise as this user. */
+const IS_ROOT = process.getuid?.() === 0;
+const UNREADABLE_SKIP = process.platform === "win32" ? "chmod 000 does not make a directory unreadable on Windows" : IS_ROOT ? NOBODY_SKIP : null;
 
 describe("watchers", () => {
   test("a watcher worker that dies is restarted, logged, and keeps reporting", async () => {
@@ -53,6 +57,76 @@ describe("watchers", () => {
       expect(logged.slice(mark).some((entry) => entry.includes("restarting"))).toBe(false);
     } finally {
       watcher.stop();
+    }
+  });
+
+  testUnless(UNREADABLE_SKIP)("an unreadable directory in the output, or in the input's node_modules, is told once; nothing reloads or builds for it, and it is watched once readable", async () => {
+    const dir = tempDir();
+    const out = join(dir, "out");
+    const input = join(dir, "in");
+    const locked = join(out, "locked");
+    const cache = join(input, "node_modules/.cache");
+    mkdirSync(locked, { recursive: true });
+    mkdirSync(cache, { recursive: true });
+    writeFileSync(join(out, "index.html"), "<p>catalog</p>");
+    writeFileSync(join(input, "stories.py"), "x");
+    if (IS_ROOT) Bun.spawnSync(["chown", "-R", "65534:65534", dir]);
+    chmodSync(locked, 0o000);
+    chmodSync(cache, 0o000);
+    const args = ["bun", CLI, "--input", input, "--output", out, "--port", "0", "--build", "true"];
+    const server = await launch(IS_ROOT ? asNobody(args) : args, { cwd: dir });
+    const builds = () => server.output().split("Built in").length - 1;
+    try {
+      await server.waitForOutput("Built in");
+      const page = await TestSocket.open(server);
+      // Past two root checks: before, each re-armed both watches, and each re-arm reloaded every page and built.
+      await Bun.sleep(2 * ROOT_CHECK_MS + 300);
+      expect(page.messages).toEqual([]);
+      expect(builds()).toBe(1);
+      for (const unreadable of [locked, cache]) {
+        const told = server.output().split("\n").filter((line) => line.includes(`${unreadable} is not watched`));
+        expect(told).toHaveLength(1);
+        expect(told[0]).toContain("permission denied");
+      }
+
+      writeFileSync(join(out, "index.html"), "<p>edited</p>");
+      await page.waitFor(1);
+
+      // Watched again from the chmod's own event; written until seen, as the watch takes a moment
+      // to come back (with pauses past the reload log's 100 ms of quiet, or it never prints).
+      chmodSync(locked, 0o755);
+      for (const until = Date.now() + 5_000; !server.output().includes("locked/page.html changed") && Date.now() < until; await Bun.sleep(300)) {
+        writeFileSync(join(locked, "page.html"), String(Date.now()));
+      }
+      expect(server.output()).toContain("locked/page.html changed");
+    } finally {
+      server.proc.kill("SIGKILL");
+      chmodSync(locked, 0o755);
+      chmodSync(cache, 0o755);
+    }
+  });
+
+  testUnless(UNREADABLE_SKIP)("a link broken at start, whose target's folder no watch can open, is followed by the root check once the target appears", async () => {
+    const dir = tempDir();
+    const input = join(dir, "in");
+    const closed = join(dir, "ext/closed");
+    mkdirSync(input, { recursive: true });
+    mkdirSync(closed, { recursive: true });
+    writeFileSync(join(input, "stories.py"), "x");
+    symlinkSync("../ext/closed/later", join(input, "later"));
+    if (IS_ROOT) Bun.spawnSync(["chown", "-R", "65534:65534", dir]);
+    // Passable, not listable: the target can appear in it, but no watch can be opened on it.
+    chmodSync(closed, 0o311);
+    const args = ["bun", CLI, "--input", input, "--output", join(dir, "out"), "--port", "0", "--build", "true"];
+    const server = await launch(IS_ROOT ? asNobody(args) : args, { cwd: dir });
+    try {
+      await server.waitForOutput("Built in");
+      mkdirSync(join(closed, "later"));
+      writeFileSync(join(closed, "later/card.py"), "x");
+      await server.waitForOutput(/Built in[^]*Built in/);
+    } finally {
+      server.proc.kill("SIGKILL");
+      chmodSync(closed, 0o755);
     }
   });
 
@@ -123,12 +197,12 @@ describe("builds that misbehave", () => {
     }
   });
 
-  test("a build that floods its output does not stall the server", async () => {
+  test("a build that floods its output, shown with --verbose, does not stall the server", async () => {
     const dir = tempDir();
     const out = join(dir, "out");
     mkdirSync(out);
     writeFileSync(join(out, "site.css"), "body{}");
-    const server = await launch(["bun", CLI, "--input", tempDir(), "--output", out, "--port", "0", "--build", `"${process.execPath}" "${fixture("flood.ts")}"`], { cwd: dir });
+    const server = await launch(["bun", CLI, "--input", tempDir(), "--output", out, "--port", "0", "--verbose", "--build", `"${process.execPath}" "${fixture("flood.ts")}"`], { cwd: dir });
     try {
       await server.waitForOutput("a line of build output");
       const latencies: number[] = [];

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clientScript, clientUrl } from "../src/client.ts";
-import { cleanup, startApp, tempDir, url } from "./helpers.ts";
+import { POSIX_FS_SKIP, cleanup, logged, startApp, tempDir, testUnless, url, waitForLog } from "./helpers.ts";
+import { CLI, launch } from "./process.ts";
 
 afterEach(cleanup);
 
@@ -92,6 +93,41 @@ describe("static serving", () => {
     const body = await response.text();
     expect(body).toMatch(TAG_PATTERN);
     expect(body).not.toContain("<img");
+  });
+
+  testUnless(POSIX_FS_SKIP)("a missing page names the output directory as the terminal does, escaped", async () => {
+    const out = join(tempDir(), "<b>cat&log");
+    mkdirSync(out);
+    const mark = logged.length;
+    const app = await startApp({ output: out });
+    const shown = (await waitForLog(/Serving .* at http/, 1_000, mark)).match(/Serving (.*) at http/)![1]!;
+    const body = await (await fetch(url(app, "/missing/"))).text();
+    expect(body).toContain(`Nothing at <code>/missing/</code> in <code>${shown.replaceAll("&", "&#38;").replaceAll("<", "&#60;").replaceAll(">", "&#62;")}</code> yet`);
+    expect(body).not.toContain("<b>");
+  });
+
+  test("a missing page names the output relative to the working directory", async () => {
+    const base = tempDir();
+    mkdirSync(join(base, "build/catalog"), { recursive: true });
+    const server = await launch(["bun", CLI, "--output", "build/catalog", "--port", "0"], { cwd: base });
+    try {
+      expect(await (await fetch(`${server.url}missing/`)).text()).toContain(`in <code>${join("build", "catalog")}</code> yet`);
+    } finally {
+      server.proc.kill("SIGKILL");
+    }
+  });
+
+  test("served to the network, a missing page names an output outside the working directory by its last part only", async () => {
+    const out = join(tempDir(), "catalog");
+    mkdirSync(out);
+    const server = await launch(["bun", CLI, "--output", out, "--host", "0.0.0.0", "--port", "0"], { cwd: tempDir() });
+    try {
+      const body = await (await fetch(`http://127.0.0.1:${server.port}/missing/`)).text();
+      expect(body).not.toContain(out);
+      expect(body).toContain("in <code>catalog</code> yet");
+    } finally {
+      server.proc.kill("SIGKILL");
+    }
   });
 
   test("other methods are refused", async () => {

@@ -29,6 +29,7 @@ describe("resolveOptions", () => {
       port: 8080,
       host: "127.0.0.1",
       open: false,
+      verbose: false,
     });
   });
 

@@ -13,6 +13,11 @@ export interface Running {
   waitForOutput(pattern: RegExp | string, ms?: number): Promise<void>;
 }
 
+/** Log text without the time each line starts with, for tests that compare whole lines. */
+export function untimed(text: string): string {
+  return text.replace(/^\d\d:\d\d:\d\d /gm, "");
+}
+
 /** Runs a command to completion and returns what a user would see. */
 export async function run(args: string[], options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}) {
   const proc = Bun.spawn(args, {

@@ -21,6 +21,7 @@ describe("isRelevant", () => {
     "components/stories.py~",
     "components/.#stories.py",
     "components/#stories.py#",
+    "components/flycheck_stories.py",
     "components/4913",
     "components/button.css___jb_tmp___",
     "components/button.css.tmp",

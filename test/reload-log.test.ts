@@ -2,15 +2,15 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeReload, reloadLog } from "../src/reload-log.ts";
-import { cleanup, logged, startApp, tempDir, waitForLog, describeUnless, POSIX_SHELL_SKIP } from "./helpers.ts";
+import { TestSocket, cleanup, logged, startApp, tempDir, waitForLog, describeUnless, POSIX_SHELL_SKIP } from "./helpers.ts";
 
 describe("describeReload", () => {
   test("one file, one page", () => {
-    expect(describeReload(["index.html"], 1)).toBe("index.html changed; told 1 page to reload");
+    expect(describeReload({ paths: ["index.html"], told: 1 })).toBe("index.html changed; told 1 page to reload");
   });
 
   test("files are counted once however many events they raised", () => {
-    expect(describeReload(["a.css", "a.css", "a.css", "b.css"], 2)).toBe("a.css and b.css changed; told 2 pages to reload");
+    expect(describeReload({ paths: ["a.css", "a.css", "a.css", "b.css"], told: 2 })).toBe("a.css and b.css changed; told 2 pages to reload");
   });
 
   test("the output of the file the user edited first, then pages shallowest first, then the rest", () => {
@@ -22,30 +22,30 @@ describe("describeReload", () => {
       "section/components/index.html",
       "index.html",
     ];
-    expect(describeReload(burst, 1, new Set(["button.css"]))).toBe(
+    expect(describeReload({ paths: burst, told: 1, edited: new Set(["button.css"]) })).toBe(
       "static/components/button.css, index.html, section/components/index.html and 3 more files changed; told 1 page to reload",
     );
-    expect(describeReload(burst, 0)).toBe("index.html, section/components/index.html, section/components/button/story-0/index.html and 3 more files changed; told 0 pages to reload");
+    expect(describeReload({ paths: burst, told: 0 })).toBe("index.html, section/components/index.html, section/components/button/story-0/index.html and 3 more files changed; told 0 pages to reload");
   });
 
   test("one more file is 'file', not 'files'", () => {
-    expect(describeReload(["a.html", "b.html", "c.html", "d.css"], 1)).toBe("a.html, b.html, c.html and 1 more file changed; told 1 page to reload");
+    expect(describeReload({ paths: ["a.html", "b.html", "c.html", "d.css"], told: 1 })).toBe("a.html, b.html, c.html and 1 more file changed; told 1 page to reload");
   });
 
   test.each([["sed1QW9DM"], ["index.html.tmp-8123"], ["index.html~"], [".index.html.swp"], ["4913"], ["page.html.12345"], ["x.css___jb_tmp___"]])(
     "the temp name %s is left out",
     (temp) => {
-      expect(describeReload([`section/${temp}`, "section/index.html", `section/${temp}`], 1)).toBe("section/index.html changed; told 1 page to reload");
+      expect(describeReload({ paths: [`section/${temp}`, "section/index.html", `section/${temp}`], told: 1 })).toBe("section/index.html changed; told 1 page to reload");
     },
   );
 
   test("only the directory itself, or only temp names: the output directory changed", () => {
-    expect(describeReload([null], 0)).toBe("The output directory changed; told 0 pages to reload");
-    expect(describeReload(["sedAbC123"], 1)).toBe("The output directory changed; told 1 page to reload");
+    expect(describeReload({ paths: [null], told: 0 })).toBe("The output directory changed; told 0 pages to reload");
+    expect(describeReload({ paths: ["sedAbC123"], told: 1 })).toBe("The output directory changed; told 1 page to reload");
   });
 
   test("Windows separators", () => {
-    expect(describeReload(["static\\components\\button.css", "a\\b\\index.html"], 1, new Set(["button.css"]))).toBe(
+    expect(describeReload({ paths: ["static\\components\\button.css", "a\\b\\index.html"], told: 1, edited: new Set(["button.css"]) })).toBe(
       "static\\components\\button.css and a\\b\\index.html changed; told 1 page to reload",
     );
   });
@@ -110,5 +110,66 @@ describe("the reload line when the output changes shape under it", () => {
     writeFileSync(join(root, "section"), "now a file");
     const line = await waitForLog(/changed; told/, 2_000, mark);
     expect(line).toContain("section/index.html");
+  });
+});
+
+describe("the reload line under changes that never pause", () => {
+  test("a line is written at least every second or so, naming what changed so far", async () => {
+    const root = tempDir();
+    const mark = logged.length;
+    const reloads = reloadLog(root);
+    const started = performance.now();
+    let written = 0;
+    // A change every 5 ms: never the 100 ms pause that ends a burst.
+    while (!logged.slice(mark).some((line) => line.includes("changed; told"))) {
+      reloads.changed(`page-${written++}.html`, 1);
+      if (performance.now() - started > 5_000) throw new Error("no line while changes went on");
+      await Bun.sleep(5);
+    }
+    const line = logged.slice(mark).find((entry) => entry.includes("changed; told"))!;
+    expect(line).toMatch(/^storytime: page-0\.html, page-1\.html, page-10\.html and \d+ more files changed; told 1 page to reload$/);
+  });
+
+  test("a burst of 30,000 names keeps a bounded number, and says no more than it knows", async () => {
+    const mark = logged.length;
+    const reloads = reloadLog(tempDir(), 10);
+    for (let i = 0; i < 30_000; i++) reloads.changed(`section/page-${String(i).padStart(5, "0")}.html`, 0);
+    const line = await waitForLog(/changed; told/, 2_000, mark);
+    // Names past the kept ones are only counted ("over"), and paths past the stat limit may be directories ("paths").
+    expect(line).toBe("storytime: section/page-00000.html, section/page-00001.html, section/page-00002.html and over 9997 more paths changed; told 0 pages to reload");
+  });
+
+  test("past the stat limit, paths are named without telling directories apart", () => {
+    const paths = Array.from({ length: 300 }, (_, i) => `p${String(i).padStart(3, "0")}.css`);
+    const statted: string[] = [];
+    const line = describeReload({ paths, told: 0, isDirectory: (path) => (statted.push(path), false) });
+    expect(line).toBe("p000.css, p001.css, p002.css and 297 more paths changed; told 0 pages to reload");
+    expect(statted).toHaveLength(200);
+  });
+});
+
+describe("pages that were already reloading", () => {
+  afterEach(cleanup);
+
+  test("a tab that closed its socket to reload for one change is counted for the next, not told again", async () => {
+    const out = tempDir();
+    const app = await startApp({ output: out });
+    const tab = await TestSocket.open(app);
+    const mark = logged.length;
+    writeFileSync(join(out, "a.html"), "1");
+    await tab.waitFor(1);
+    // What the client does on a reload message: close its socket (no code), then reload the page.
+    const closed = new Promise((resolve) => tab.socket.addEventListener("close", resolve));
+    tab.socket.close();
+    await closed;
+    expect(await waitForLog(/changed; told/, 5_000, mark)).toBe("storytime: a.html changed; told 1 page to reload");
+    const second = logged.length;
+    writeFileSync(join(out, "b.html"), "2");
+    expect(await waitForLog(/changed; told/, 5_000, second)).toBe("storytime: b.html changed; told 0 pages to reload; 1 page was already reloading");
+    // The reloaded page connects: it is no longer counted as reloading.
+    await TestSocket.open(app);
+    const third = logged.length;
+    writeFileSync(join(out, "c.html"), "3");
+    expect(await waitForLog(/changed; told/, 5_000, third)).toBe("storytime: c.html changed; told 1 page to reload");
   });
 });

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { networkInterfaces } from "node:os";
 import { cleanup, logged, startApp, tempDir, testUnless, url, waitForLog } from "./helpers.ts";
-import { rawRequest } from "./process.ts";
+import { CLI, launch, rawRequest } from "./process.ts";
 
 afterEach(cleanup);
 
@@ -96,7 +96,7 @@ describe("path containment", () => {
 });
 
 describe("host allowlist (DNS rebinding)", () => {
-  test.each(["evil.example", "evil.example:8080", "localhost.evil.example", "127.0.0.1.nip.io", "bad host", ""])(
+  test.each(["evil.example", "evil.example:8080", "localhost.evil.example", "127.0.0.1.nip.io"])(
     "Host %p is refused with 403 and a reason",
     async (host) => {
       const { app } = await exposedCatalog();
@@ -106,6 +106,19 @@ describe("host allowlist (DNS rebinding)", () => {
       expect(response.body).not.toContain("catalog");
     },
   );
+
+  test.each([
+    ["localhost:99999", "port 99999 is above 65535"],
+    ["evil.com?.localhost", "a host is a name of letters"],
+    ["bad host", "a host is a name of letters"],
+    ["", "a host is a name of letters"],
+  ])("a malformed Host %p is a 400 that says what is wrong with it", async (host, problem) => {
+    const { app } = await exposedCatalog();
+    const response = await rawRequest(app.port, "/", { host });
+    expect(response.status).toBe(400);
+    expect(response.body).toStartWith(`Bad request: Host "${host}" is not valid: ${problem}`);
+    expect(response.headers["x-content-type-options"]).toBe("nosniff");
+  });
 
   test.each(["localhost", "localhost:1234", "app.localhost", "127.0.0.1", "127.0.0.2:99", "[::1]:8080", "192.168.1.20", "LOCALHOST", "localhost.", "127.0.0.1.:80"])(
     "Host %p is served",
@@ -146,6 +159,25 @@ describe("WebSocket origin", () => {
     }
   });
 
+  test("an upgrade Bun accepts under any spelling of its headers is refused from another site's page", async () => {
+    const { app } = await exposedCatalog();
+    const { upgrade: _, ...handshake } = upgrade;
+    // Two Upgrade lines: the object's keys differ only in case, so both are sent.
+    const spellings: Array<Record<string, string>> = [{ upgrade: "websocket, foo" }, { upgrade: "foo, websocket" }, { upgrade: "h2c", Upgrade: "websocket" }];
+    for (const spelling of spellings) {
+      const headers = { ...handshake, ...spelling };
+      expect([spelling, (await rawRequest(app.port, "/__storytime/ws", { ...headers, origin: "http://evil.example" })).status]).toEqual([spelling, 403]);
+      expect([spelling, (await rawRequest(app.port, "/__storytime/ws", { ...headers, origin: `http://127.0.0.1:${app.port}` })).status]).toEqual([spelling, 101]);
+    }
+  });
+
+  test("a page opened at a fully qualified name (http://localhost.:PORT/) may connect", async () => {
+    const { app } = await exposedCatalog();
+    const host = `localhost.:${app.port}`;
+    expect((await rawRequest(app.port, "/", { host })).status).toBe(200);
+    expect((await rawRequest(app.port, "/__storytime/ws", { ...upgrade, host, origin: `http://${host}` })).status).toBe(101);
+  });
+
   test("an upgrade without Origin (a non-browser client) is accepted", async () => {
     const { app } = await exposedCatalog();
     expect((await rawRequest(app.port, "/__storytime/ws", upgrade)).status).toBe(101);
@@ -167,6 +199,33 @@ describe("cross-origin reads", () => {
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     expect([...response.headers.keys()].filter((name) => name.startsWith("access-control-"))).toEqual([]);
   });
+});
+
+describe("memory a web page can make the server hold", () => {
+  testUnless(process.platform === "linux" ? null : "it reads the server's resident memory from /proc")(
+    "250 cross-site fetches of one 1 MB page under 250 spellings of its URL hold it once",
+    async () => {
+      const out = tempDir();
+      const line = `<p>${"x".repeat(90)}</p>\n`;
+      writeFileSync(join(out, "big.html"), `<html><head></head><body>${line.repeat(Math.floor(1_000_000 / line.length))}</body></html>`);
+      const server = await launch(["bun", CLI, "--output", out, "--port", "0"]);
+      try {
+        const residentMB = () => Number(readFileSync(`/proc/${server.proc.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]) / 1024;
+        expect((await rawRequest(server.port, "/big.html")).status).toBe(200);
+        const before = residentMB();
+        // What a hostile page can send with fetch(url, {mode: "cors"}): it cannot read the answers, only make them.
+        for (let slashes = 1; slashes <= 250; slashes++) {
+          const response = await rawRequest(server.port, `${"/".repeat(slashes)}big.html`, { "sec-fetch-mode": "cors", "sec-fetch-site": "cross-site", origin: "http://evil.example" });
+          expect(response.status).toBe(200);
+        }
+        // Keyed by URL, each spelling held its own megabyte: +250 MB. Keyed by file and bounded by bytes: a few MB.
+        expect(residentMB() - before).toBeLessThan(64);
+      } finally {
+        server.proc.kill("SIGKILL");
+      }
+    },
+    30_000,
+  );
 });
 
 describe("network exposure", () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, logged, startApp, tempDir, url } from "./helpers.ts";
+import { ROOT, cleanup, logged, startApp, tempDir, testUnless, url } from "./helpers.ts";
 import { rawRequest } from "./process.ts";
 
 afterEach(cleanup);
@@ -104,6 +104,42 @@ describe("byte ranges", () => {
     expect(response.headers.get("content-range")).toBe("bytes 1-2/3");
     expect(await response.text()).toBe("{}");
   });
+
+  test("a Range that lies wholly past the end is 416 with the size, for an asset and for a page", async () => {
+    const { app } = await catalog();
+    for (const [path, range] of [["/foo/style.css", "bytes=10-20, 30-40"], ["/foo/style.css", "bytes=3-"], ["/foo/", "bytes=99999-"]] as const) {
+      const response = await fetch(url(app, path), { headers: { range } });
+      expect([path, range, response.status]).toEqual([path, range, 416]);
+      expect(response.headers.get("content-range")).toMatch(/^bytes \*\/\d+$/);
+    }
+  });
+
+  test("a page up to 1 MiB answers a Range from the page as served, client included", async () => {
+    const { app } = await catalog();
+    const whole = await (await fetch(url(app, "/foo/"))).text();
+    const response = await fetch(url(app, "/foo/"), { headers: { range: "bytes=-9" } });
+    expect(response.status).toBe(206);
+    expect(response.headers.get("content-range")).toBe(`bytes ${whole.length - 9}-${whole.length - 1}/${whole.length}`);
+    expect(await response.text()).toBe(whole.slice(-9));
+  });
+
+  test("a Range inside a streamed asset (over 1 MiB) sends just those bytes", async () => {
+    const { app, out } = await catalog();
+    const bytes = new Uint8Array(3 * 1024 * 1024).map((_, i) => i % 251);
+    writeFileSync(join(out, "big.bin"), bytes);
+    const response = await fetch(url(app, "/big.bin"), { headers: { range: "bytes=1000-2100000" } });
+    expect(response.status).toBe(206);
+    expect(response.headers.get("content-range")).toBe(`bytes 1000-2100000/${bytes.length}`);
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(bytes.subarray(1000, 2100001));
+  });
+
+  test("an If-Range is answered with the whole file: its validator would have to be strong", async () => {
+    const { app } = await catalog();
+    const etag = (await fetch(url(app, "/foo/style.css"))).headers.get("etag")!;
+    const response = await fetch(url(app, "/foo/style.css"), { headers: { range: "bytes=0-0", "if-range": etag } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("a{}");
+  });
 });
 
 describe("files that misbehave while served", () => {
@@ -119,6 +155,46 @@ describe("files that misbehave while served", () => {
     // Bun's idle timeout, which used to end it, is 10 s; at 20 MB/s the whole file would take 3 s.
     expect(seconds).toBeLessThan(5);
   }, 15_000);
+
+  testUnless(process.platform === "linux" ? null : "it counts the server's open descriptors in /proc/self/fd")(
+    "a file swapped for a FIFO while it is requested: every request is answered at once, and no descriptor is left open",
+    async () => {
+      const base = tempDir();
+      const [out, aside] = [join(base, "out"), join(base, "aside")];
+      mkdirSync(out);
+      mkdirSync(aside);
+      writeFileSync(join(out, "race.css"), "p{}");
+      const app = await startApp({ output: out });
+      const swapper = Bun.spawn([process.execPath, join(ROOT, "test/fixtures/fifo-swapper.ts"), join(out, "race.css"), aside], { stdout: "pipe" });
+      try {
+        await swapper.stdout.getReader().read();
+        const outcomes = new Map<string, number>();
+        // A blocking open of the FIFO would wait for a writer forever: 2 s without an answer is a hang.
+        for (let round = 0; round < 40 && !outcomes.has("hung"); round++) {
+          const requests = Array.from({ length: 8 }, (_, i) =>
+            fetch(url(app, "/race.css"), { headers: i % 2 ? { range: "bytes=0-1" } : {}, signal: AbortSignal.timeout(2_000) }).then(
+              async (response) => (response.status === 404 ? "404" : `${response.status} ${await response.text()}`),
+              () => "hung",
+            ),
+          );
+          for (const outcome of await Promise.all(requests)) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        }
+        expect([...outcomes.keys()].filter((outcome) => !["200 p{}", "206 p{", "404"].includes(outcome))).toEqual([]);
+      } finally {
+        swapper.kill("SIGKILL");
+        await swapper.exited;
+      }
+      const openInOutput = readdirSync("/proc/self/fd").filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(out);
+        } catch {
+          return false;
+        }
+      });
+      expect(openInOutput).toEqual([]);
+    },
+    30_000,
+  );
 
   test("a page behind a symlink with an innocent name that leads to a dotfile is refused", async () => {
     const { app, out } = await catalog();

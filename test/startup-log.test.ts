@@ -9,7 +9,7 @@ const LAN = { eth0: [{ address: "192.168.1.20", family: "IPv4", internal: false 
 
 function linesFor(options: Partial<Options>): string[] {
   const mark = logged.length;
-  logStartup({ output: tempDir(), inputs: [], build: null, watchBuild: null, port: 0, host: "127.0.0.1", open: false, ...options }, 8080, LAN);
+  logStartup({ output: tempDir(), inputs: [], build: null, watchBuild: null, port: 0, host: "127.0.0.1", open: false, verbose: false, ...options }, 8080, LAN);
   return logged.slice(mark);
 }
 
@@ -36,9 +36,9 @@ describe("start-up lines", () => {
     expect(lines[2]).toContain("reachable from the network");
   });
 
-  test("an input holding the output, the working directory itself: watched as `.`, the output named as left out, once", () => {
+  test("an input holding the output: the output is named as left out, once", () => {
     const lines = linesFor({ inputs: [process.cwd()], output: join(process.cwd(), "_site-not-there"), build: "make" });
-    expect(lines.filter((line) => line.includes("Watching"))).toEqual(["storytime: Watching . (except _site-not-there, the output): a change runs `make`"]);
+    expect(lines.filter((line) => line.includes("Watching"))).toEqual([`storytime: Watching ${process.cwd()} (except _site-not-there, the output): a change runs \`make\``]);
   });
 
   test("a generator's watch mode: pages wait for its first build, then after a change for what it writes", () => {
@@ -57,5 +57,20 @@ describe("start-up lines", () => {
 
   test("loopback: no network line", () => {
     expect(linesFor({}).some((line) => line.includes("On your network"))).toBe(false);
+  });
+
+  test("a name that resolves to loopback only is not reachable from the network, whatever its name", () => {
+    expect(linesFor({ host: "vm", hostAddresses: ["127.0.0.1", "::1"] }).some((line) => line.includes("reachable"))).toBe(false);
+  });
+
+  test("a name that resolves to a network address is warned about, with that address", () => {
+    expect(linesFor({ host: "mybox.local", hostAddresses: ["192.168.1.20", "127.0.0.1"] })).toContain(
+      "storytime: Listening on mybox.local (192.168.1.20): the catalog is reachable from the network, not only from this machine.",
+    );
+  });
+
+  test("the last line says how to stop", () => {
+    expect(linesFor({}).at(-1)).toBe("storytime: Press Ctrl-C to stop.");
+    expect(linesFor({ host: "0.0.0.0", inputs: [tempDir()], build: "make" }).at(-1)).toBe("storytime: Press Ctrl-C to stop.");
   });
 });

@@ -1,8 +1,8 @@
 import { afterEach, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TestSocket, cleanup, describeUnless, fakeGeneratorProject as project, logged, POSIX_SHELL_SKIP, startApp, tempDir, url, waitForLog } from "./helpers.ts";
-import { CLI, alive, ends, run } from "./process.ts";
+import { ROOT, TestSocket, cleanup, describeUnless, fakeGeneratorProject as project, logged, POSIX_SHELL_SKIP, startApp, tempDir, url, waitForLog } from "./helpers.ts";
+import { CLI, alive, ends, launch, run } from "./process.ts";
 
 afterEach(cleanup);
 
@@ -31,6 +31,23 @@ describeUnless(POSIX_SHELL_SKIP)("--watch-build", () => {
     await app.stop();
     expect(await ends(generator)).toBe(true);
     expect(await ends(child)).toBe(true);
+  });
+
+  test("an uncaught error (a bug) ends the command's whole process group before the server exits", async () => {
+    const p = project();
+    const server = await launch(
+      ["bun", "--preload", join(ROOT, "test/fixtures/bug-on-sigusr2.ts"), CLI, "--input", p.input, "--output", p.output, "--port", "0", "--watch-build", p.watchBuild],
+      { cwd: p.dir },
+    );
+    try {
+      const [[generator, child]] = (await until(() => p.starts().length === 1 && p.starts(), "the command's start")) as [[number, number]];
+      server.proc.kill("SIGUSR2");
+      expect(await server.proc.exited).toBe(1);
+      expect(await ends(generator)).toBe(true);
+      expect(await ends(child)).toBe(true);
+    } finally {
+      server.proc.kill("SIGKILL");
+    }
   });
 
   test("a command that dies is started again, and what it left running is stopped first", async () => {

@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, sep } from "node:path";
-import { isInside } from "../src/real-path.ts";
+import { isInside } from "../src/paths.ts";
 import { watchLinkTargets } from "../src/watch/links.ts";
 import { startWatcher } from "../src/watchers.ts";
 import { cleanup, describeUnless, POSIX_FS_SKIP, tempDir } from "./helpers.ts";
@@ -140,7 +140,7 @@ describeUnless(POSIX_FS_SKIP)("the output inside the input, judged on real paths
     const { project, shared, vendor } = projectWithLinkingOutput(false);
     const reported: string[] = [];
     const site = realpathSync(join(project, "_site"));
-    const links = watchLinkTargets(project, (path) => reported.push(path), (path) => isInside(path, site));
+    const links = watchLinkTargets(project, (path) => reported.push(path), () => {}, (path) => isInside(path, site));
     try {
       writeFileSync(join(vendor, "lib.css"), "a{}");
       writeFileSync(join(shared, "sentinel.md"), "x");

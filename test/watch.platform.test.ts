@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isSiblingEvent, rearmMayLoseOtherEvents, watchesAncestors, watchTiming } from "../src/watch/platform.ts";
+import { isSiblingEvent, rearmMayLoseOtherEvents, watchesAncestors, watchFollowsMovedDirectories, watchTiming } from "../src/watch/platform.ts";
 import { modifiedSince } from "../src/watch/worker-main.ts";
 
 describe("waits chosen per platform from how its watcher delivers events", () => {
@@ -64,5 +64,13 @@ describe("no watch on the root's ancestors where an open handle blocks recreatin
     expect(watchesAncestors("linux")).toBe(true);
     expect(watchesAncestors("darwin")).toBe(true);
     expect(watchesAncestors("win32")).toBe(false);
+  });
+});
+
+describe("a directory moved out of the tree, still followed by the watch", () => {
+  test("only Linux's inotify watches inodes and goes on reporting it; FSEvents and Windows watch paths", () => {
+    expect(watchFollowsMovedDirectories("linux")).toBe(true);
+    expect(watchFollowsMovedDirectories("darwin")).toBe(false);
+    expect(watchFollowsMovedDirectories("win32")).toBe(false);
   });
 });

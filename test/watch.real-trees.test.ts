@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { dirname, extname, join } from "node:path";
 import { mustRearm, rootState } from "../src/watch/root.ts";
-import { watchTree } from "../src/watch/watch-tree.ts";
-import { startWatcher, watchLimitRemedy } from "../src/watchers.ts";
-import { cleanup, tempDir, describeUnless, POSIX_FS_SKIP } from "./helpers.ts";
+import { ROOT_CHECK_MS, watchTree } from "../src/watch/watch-tree.ts";
+import { startWatcher, unwatchableMessage, watchLimitRemedy, type WatcherKind } from "../src/watchers.ts";
+import { cleanup, logged, tempDir, describeUnless, POSIX_FS_SKIP } from "./helpers.ts";
 
 afterEach(cleanup);
 
@@ -28,18 +28,62 @@ function recorder() {
 
 function watchOutput(root: string) {
   const r = recorder();
-  const tree = watchTree(root, { change: r.push, error: (e) => r.errors.push(String(e.code)) });
+  const tree = watchTree(root, { change: r.push, error: (e) => r.errors.push(String(e.code)), unwatchable: (dir, code) => r.errors.push(`${dir}: ${code}`) });
   return { ...r, close: () => tree.close() };
 }
 
-/** Writes `file` every 50 ms until the watcher reports it as `reported`, for at most 3 s: for a watch that starts a moment later. */
-async function writeUntilReported(seen: Array<string | null>, file: string, reported: string): Promise<void> {
+/** A real watcher worker on `root`, recording what it reports. */
+async function watchWorker(kind: WatcherKind, root: string) {
+  const r = recorder();
+  const watcher = startWatcher(kind, root, r.push);
+  await watcher.ready;
+  return { ...r, stop: () => watcher.stop() };
+}
+
+/**
+ * What the watch reported from `from` on, up to a sentinel file written into the tree now:
+ * events come in the order they happened, so whatever was written before the sentinel has been
+ * reported once the sentinel is. A watch armed again meanwhile may miss a sentinel (its re-arm is
+ * reported instead): another is written every 100 ms until one comes through.
+ */
+let sentinels = 0;
+async function reportedSince(r: ReturnType<typeof recorder>, from: number, root: string, ext = ".html"): Promise<Array<string | null>> {
+  const written = new Set<string | null>();
   const until = Date.now() + 3_000;
-  while (!seen.includes(reported) && Date.now() < until) {
+  while (!r.seen.slice(from).some((path) => written.has(path))) {
+    if (Date.now() > until) throw new Error(`no sentinel reported; saw ${JSON.stringify(r.seen.slice(from))}`);
+    const name = `sentinel-${++sentinels}${ext}`;
+    written.add(name);
+    writeFileSync(join(root, name), "x");
+    await Bun.sleep(100);
+  }
+  const seen = r.seen.slice(from);
+  return seen.slice(0, seen.findIndex((path) => written.has(path))).filter((path) => !path?.startsWith("sentinel-"));
+}
+
+/**
+ * Builds `dir/<255 x>/<250 y>/…` (16 y's) past Linux's PATH_MAX (4096): each half is made short,
+ * then the second is moved under the first, since no one path may name the whole.
+ */
+function nestBeyondPathMax(dir: string): { first: string; chain: string[] } {
+  const first = "x".repeat(255);
+  const chain = Array.from({ length: 16 }, () => "y".repeat(250));
+  const upper = join(dir, first, ...chain.slice(0, 8));
+  const lower = join(tempDir(), ...chain.slice(8));
+  mkdirSync(upper, { recursive: true });
+  mkdirSync(lower, { recursive: true });
+  renameSync(join(lower, ...Array(7).fill("..")), join(upper, chain[8]!));
+  return { first, chain };
+}
+
+/** Writes `file` every 50 ms until the watcher reports it as `reported` (after `from`), for at most 3 s: for a watch that starts a moment later. */
+async function writeUntilReported(seen: Array<string | null>, file: string, reported: string, from = 0): Promise<void> {
+  const until = Date.now() + 3_000;
+  while (!seen.slice(from).includes(reported) && Date.now() < until) {
     writeFileSync(file, String(Date.now()));
     await Bun.sleep(50);
   }
-  expect(seen).toContain(reported);
+  expect(seen.slice(from)).toContain(reported);
 }
 
 describeUnless(POSIX_FS_SKIP)("sources linked into the input from elsewhere", () => {
@@ -71,6 +115,54 @@ describeUnless(POSIX_FS_SKIP)("sources linked into the input from elsewhere", ()
       const mark = r.seen.length;
       writeFileSync(join(dir, "README.md"), "b");
       await r.next((p) => p === "README.md", mark);
+    } finally {
+      stop();
+    }
+  });
+
+  test("a link broken at start, directly or down a chain of links, is followed once its target appears, and that is a change", async () => {
+    const dir = tempDir();
+    const input = join(dir, "in");
+    const ext = join(dir, "ext");
+    mkdirSync(input);
+    mkdirSync(ext);
+    symlinkSync("../ext/later", join(input, "later"));
+    symlinkSync("../ext/hop", join(input, "chained"));
+    symlinkSync("chained-target", join(ext, "hop"));
+    const w = await watchWorker("input", input);
+    try {
+      await reportedSince(w, 0, input, ".py");
+      for (const target of ["later", "chained-target"]) {
+        const mark = w.seen.length;
+        const staged = join(dir, "staged");
+        mkdirSync(staged);
+        writeFileSync(join(staged, "card.py"), "x");
+        renameSync(staged, join(ext, target));
+        // Seen at once, through a watch on where the target was to appear: before anything written after it.
+        expect(await reportedSince(w, mark, input, ".py")).toEqual([null]);
+      }
+      await writeUntilReported(w.seen, join(ext, "later/card.py"), join("later", "card.py"));
+      await writeUntilReported(w.seen, join(ext, "chained-target/card.py"), join("chained", "card.py"));
+    } finally {
+      w.stop();
+    }
+  });
+
+  test("a new link to a directory, even one already linked, is a change at once", async () => {
+    const { dir, src, shared, r, stop } = await input();
+    try {
+      await reportedSince(r, 0, src, ".py");
+      const other = join(dir, "other");
+      mkdirSync(other);
+      writeFileSync(join(other, "card.py"), "x");
+      for (const [target, link] of [
+        [other, "other"],
+        [shared, "shared-again"],
+      ] as const) {
+        const mark = r.seen.length;
+        symlinkSync(target, join(src, link));
+        expect(await reportedSince(r, mark, src, ".py")).toEqual([null]);
+      }
     } finally {
       stop();
     }
@@ -131,7 +223,7 @@ describeUnless(POSIX_FS_SKIP)("an output directory that changes under the watch"
       await Bun.sleep(100);
       chmodSync(out, 0o755);
       await Bun.sleep(1_100);
-      let mark = w.seen.length;
+      const mark = w.seen.length;
       writeFileSync(join(out, "index.html"), "after chmod");
       await w.next((p) => p === "index.html", mark);
 
@@ -141,10 +233,8 @@ describeUnless(POSIX_FS_SKIP)("an output directory that changes under the watch"
       rmSync(out);
       mkdirSync(out);
       await w.next((p) => p === null, mark);
-      await Bun.sleep(50);
-      mark = w.seen.length;
-      writeFileSync(join(out, "index.html"), "after the file");
-      await w.next((p) => p === "index.html", mark);
+      // That null may still be the deletion's: on a loaded machine the directory is armed a moment later.
+      await writeUntilReported(w.seen, join(out, "index.html"), "index.html", w.seen.length);
     } finally {
       w.close();
     }
@@ -191,6 +281,148 @@ describeUnless(POSIX_FS_SKIP)("an output directory that changes under the watch"
   });
 });
 
+/** Only Linux's watcher opens every directory of a tree, so only there can one of them fail. */
+const INOTIFY_SKIP = process.platform === "linux" ? null : "FSEvents and ReadDirectoryChangesW watch a tree whole, without opening each directory";
+
+describeUnless(INOTIFY_SKIP)("a directory inside the tree that cannot be watched", () => {
+  test("one nested past PATH_MAX is told once, costs no re-arm and no change, the rest is watched, and it is watched once moved up", async () => {
+    const dir = tempDir();
+    const out = join(dir, "out");
+    mkdirSync(join(out, "docs"), { recursive: true });
+    const { first, chain } = nestBeyondPathMax(join(out, "deep"));
+    const mark = logged.length;
+    const told = () => logged.slice(mark).filter((line) => line.includes("is not watched"));
+    const w = await watchWorker("output", out);
+    try {
+      // Past two root checks: before, each re-armed the watch and announced the re-arm as a change.
+      await Bun.sleep(2 * ROOT_CHECK_MS + 200);
+      expect(await reportedSince(w, 0, out)).toEqual([]);
+      expect(told()).toHaveLength(1);
+      expect(told()[0]).toContain(join(out, "deep", first).slice(0, 60));
+      expect(told()[0]).toContain("longer than the system allows");
+      expect(told()[0]!.length).toBeLessThan(600);
+
+      // Watched afresh for another reason, the same directory is not told again.
+      renameSync(out, `${out}-away`);
+      renameSync(`${out}-away`, out);
+      await w.next((p) => p === null, 0);
+      await reportedSince(w, 0, out);
+      expect(told()).toHaveLength(1);
+
+      writeFileSync(join(out, "docs/page.html"), "x");
+      await w.next((p) => p === "docs/page.html", 0);
+
+      renameSync(join(out, "deep", first), join(out, "deep/x"));
+      await writeUntilReported(w.seen, join(out, "deep/x", ...chain, "page.html"), join("deep/x", ...chain, "page.html"));
+      // Moved up, it was forgotten: moved back down, it is told again.
+      renameSync(join(out, "deep/x"), join(out, "deep", first));
+      await reportedSince(w, 0, out);
+      expect(told()).toHaveLength(2);
+    } finally {
+      w.stop();
+      Bun.spawnSync(["rm", "-rf", dir]);
+    }
+  });
+});
+
+describeUnless(POSIX_FS_SKIP)("a directory that leaves the tree", () => {
+  /** `dir/<kind>/<file>` watched, its first report in, and `dir/ext` to move things to. */
+  async function treeWith(kind: WatcherKind, file: string) {
+    const dir = tempDir();
+    const root = join(dir, kind);
+    const ext = join(dir, "ext");
+    mkdirSync(join(root, dirname(file)), { recursive: true });
+    mkdirSync(ext);
+    writeFileSync(join(root, file), "x");
+    const w = await watchWorker(kind, root);
+    await reportedSince(w, 0, root, extname(file));
+    return { dir, root, ext, w };
+  }
+
+  test("moved out of the input, it is a change; edits in its new place, even once its name is back, are not", async () => {
+    const { root: input, ext, w } = await treeWith("input", "components/button/stories.py");
+    try {
+      const mark = w.seen.length;
+      renameSync(join(input, "components"), join(ext, "components"));
+      expect(await reportedSince(w, mark, input, ".py")).toEqual([null]);
+
+      const mark2 = w.seen.length;
+      writeFileSync(join(ext, "components/button/stories.py"), "edited there");
+      writeFileSync(join(ext, "components/button/new.py"), "new there");
+      expect(await reportedSince(w, mark2, input, ".py")).toEqual([]);
+
+      mkdirSync(join(input, "components/button"), { recursive: true });
+      const mark3 = w.seen.length;
+      writeFileSync(join(ext, "components/button/later.py"), "later there");
+      unlinkSync(join(ext, "components/button/new.py"));
+      expect(await reportedSince(w, mark3, input, ".py")).toEqual([]);
+    } finally {
+      w.stop();
+    }
+  });
+
+  test("removed from the input, it is a change; a folder that held no sources is none", async () => {
+    const { dir, root: input, w } = await treeWith("input", "components/button/stories.py");
+    try {
+      mkdirSync(join(input, "components/__pycache__"));
+      mkdirSync(join(input, "scratch"));
+      writeFileSync(join(input, "components/__pycache__/stories.cpython-311.pyc"), "x");
+      writeFileSync(join(input, "scratch/state.sqlite"), "x");
+      const none = w.seen.length;
+      rmSync(join(input, "components/__pycache__"), { recursive: true });
+      renameSync(join(input, "scratch"), join(dir, "scratch"));
+      expect(await reportedSince(w, none, input, ".py")).toEqual([]);
+      const mark = w.seen.length;
+      rmSync(join(input, "components"), { recursive: true });
+      expect(await reportedSince(w, mark, input, ".py")).not.toEqual([]);
+    } finally {
+      w.stop();
+    }
+  });
+
+  test("moved out of the output, it is reported; edits to its files in their new place are not, even once its name is back", async () => {
+    const { root: out, ext, w } = await treeWith("output", "section/index.html");
+    try {
+      const mark = w.seen.length;
+      renameSync(join(out, "section"), join(ext, "section"));
+      await w.next((p) => p === "section", mark);
+      const mark2 = w.seen.length;
+      writeFileSync(join(ext, "section/index.html"), "edited there");
+      writeFileSync(join(ext, "section/new.html"), "new there");
+      expect(await reportedSince(w, mark2, out)).toEqual([]);
+
+      const mark3 = w.seen.length;
+      mkdirSync(join(out, "section"));
+      writeFileSync(join(ext, "section/index.html"), "edited there again");
+      expect(await reportedSince(w, mark3, out)).toEqual(["section"]);
+    } finally {
+      w.stop();
+    }
+  });
+});
+
+describeUnless(POSIX_FS_SKIP)("names the server never serves", () => {
+  test("dotfiles and dot-directories in the output are not reported; a dot temp file renamed onto a page is, once", async () => {
+    const out = join(tempDir(), "out");
+    mkdirSync(join(out, ".git"), { recursive: true });
+    const w = await watchWorker("output", out);
+    try {
+      await reportedSince(w, 0, out);
+      const mark = w.seen.length;
+      writeFileSync(join(out, ".index.html.swp"), "vim");
+      writeFileSync(join(out, ".git/index"), "git");
+      writeFileSync(join(out, ".DS_Store"), "finder");
+      mkdirSync(join(out, ".~tmp~"));
+      writeFileSync(join(out, ".~tmp~/index.html"), "rsync");
+      writeFileSync(join(out, ".index.html.tmp"), "saved");
+      renameSync(join(out, ".index.html.tmp"), join(out, "index.html"));
+      expect([...new Set(await reportedSince(w, mark, out))]).toEqual(["index.html"]);
+    } finally {
+      w.stop();
+    }
+  });
+});
+
 describe("the re-arm decision, the same on every platform", () => {
   const dir = { kind: "dir", dev: 1, ino: 10 } as const;
   test("a root that vanished, became a file, became unreadable or is another directory now is re-armed", () => {
@@ -223,5 +455,25 @@ describe("the watch-limit hint, per platform", () => {
     expect(watchLimitRemedy("EMFILE", "darwin")).toContain("ulimit -n");
     expect(watchLimitRemedy("EMFILE", "win32")).toContain("handles");
     expect(watchLimitRemedy("EACCES", "linux")).toBeNull();
+  });
+});
+
+describe("a directory left out of the watch, as told", () => {
+  test("unreadable (Bun reports EACCES as EPERM): the full path, the reason and how to fix it", () => {
+    for (const code of ["EACCES", "EPERM"]) {
+      const told = unwatchableMessage("output", "/site/out", "locked", code);
+      expect(told).toStartWith("/site/out/locked is not watched: permission denied");
+      expect(told).toContain("the rest of the output directory is watched");
+      expect(told).toContain("chmod u+rx");
+    }
+  });
+  test("nested too deep: the path cut to its start, with its length; any other reason named", () => {
+    const deep = Array.from({ length: 17 }, () => "y".repeat(250)).join("/");
+    const told = unwatchableMessage("input", "/src", deep, "ENAMETOOLONG");
+    expect(told).toStartWith(`/src/${"y".repeat(100)}`);
+    expect(told).toContain(`(${deep.length + 5} characters)`);
+    expect(told).toContain("longer than the system allows");
+    expect(told.length).toBeLessThan(500);
+    expect(unwatchableMessage("input", "/src", "odd", "EIO")).toContain("/src/odd is not watched (EIO)");
   });
 });

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { isInside, realPathOf } from "../real-path.ts";
+import { isInside, realPathOrNearest } from "../paths.ts";
 
 /**
  * A directory left out of a watch wherever it lies: the output inside an input (a generator's
@@ -8,11 +8,11 @@ import { isInside, realPathOf } from "../real-path.ts";
  * first build, be deleted and recreated by a clean one, or be (or become) a symlink.
  */
 export function excludedDirectory(root: string, dir: string) {
-  const holds = (realPath: string) => isInside(realPath, realPathOf(dir));
+  const holds = (realPath: string) => isInside(realPath, realPathOrNearest(dir));
   return {
     /** For a real path (what a followed symlink leads to). */
     holds,
     /** For a path relative to the root as its own watch reports it: that watch follows no links, so the path is real below the root's real path. */
-    holdsRelative: (path: string) => holds(join(realPathOf(root), path)),
+    holdsRelative: (path: string) => holds(join(realPathOrNearest(root), path)),
   };
 }

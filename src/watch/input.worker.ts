@@ -13,7 +13,7 @@ const reported = new Set<string>();
 // refuses to serve what lies outside it).
 runWatchWorker(
   (path) => {
-    if (path === null || isRelevant(path)) return true;
+    if (path === null || isSource(path)) return true;
     const extension = ignoredType(path);
     if (extension && !reported.has(extension)) {
       reported.add(extension);
@@ -21,5 +21,10 @@ runWatchWorker(
     }
     return false;
   },
-  { followLinks: true },
+  { followLinks: true, isSource },
 );
+
+/** Whether a change to `path` can change what the build makes; also what tells a directory of sources from a cache folder. */
+function isSource(path: string): boolean {
+  return isRelevant(path);
+}

@@ -19,4 +19,6 @@ export type WatchReport =
   /** The first change to a file type the input watcher skips (relative path), so the user can be told once. */
   | { type: "ignored"; path: string }
   | { type: "error"; code: string | undefined; message: string }
+  /** A directory (relative path) the watch had to leave out; the rest is watched. */
+  | { type: "unwatchable"; path: string; code: string | undefined }
   | { type: "flushed"; id: number };

@@ -1,4 +1,6 @@
 import { runWatchWorker } from "./worker-main.ts";
 
 // Every change in the output counts, whoever wrote it: the build or a person editing HTML by hand.
-runWatchWorker(() => true, { probeRearms: true });
+// But the server refuses every path with a dot name in it (`.git/index`, vim's `.index.html.swp`,
+// `.DS_Store`, rsync's `.~tmp~/`), so a change to one cannot change what a page shows.
+runWatchWorker((path) => path === null || !path.split(/[\\/]/).some((segment) => segment.startsWith(".")), { probeRearms: true });

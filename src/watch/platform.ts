@@ -55,3 +55,13 @@ export function rearmMayLoseOtherEvents(platform: NodeJS.Platform): boolean {
 export function watchesAncestors(platform: NodeJS.Platform): boolean {
   return platform !== "win32";
 }
+
+/**
+ * Whether a watch goes on following a directory moved out of the watched tree. inotify watches
+ * inodes, so Bun keeps reporting edits made in a moved-out directory, under its old name inside
+ * the tree (and under the name of a directory made there since). FSEvents and
+ * ReadDirectoryChangesW watch paths: what leaves the tree is no longer reported.
+ */
+export function watchFollowsMovedDirectories(platform: NodeJS.Platform): boolean {
+  return platform === "linux";
+}

@@ -216,8 +216,9 @@ function fileOf(path: string): { name: string; extension: string | null } | null
 
 /**
  * Swap, backup, lock, probe and temp files written by editors and tools on their way to a real
- * file: vim, emacs, JetBrains IDEs, `sed -i` (sedXXXXXX), atomic writers (`name.tmp-123`,
- * `name.12345`), downloads. Shared with the output's reload log, which leaves them out too.
+ * file: vim, emacs (and Flycheck's `flycheck_name.py` copies, written and deleted on every
+ * check), JetBrains IDEs, `sed -i` (sedXXXXXX), atomic writers (`name.tmp-123`, `name.12345`),
+ * downloads. Shared with the output's reload log, which leaves them out too.
  */
 export function isScratchName(name: string): boolean {
   return (
@@ -226,6 +227,7 @@ export function isScratchName(name: string): boolean {
     /\.sw[a-p]$/i.test(name) ||
     (name.startsWith("#") && name.endsWith("#")) ||
     name.startsWith(".#") ||
+    name.startsWith("flycheck_") ||
     /___jb_(tmp|old)___$/.test(name) ||
     /\.(tmp|bak|orig|crdownload|crswap|part)$/i.test(name) ||
     /\.tmp-[^/\\]*$/i.test(name) ||

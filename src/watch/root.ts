@@ -1,4 +1,5 @@
 import { accessSync, constants, statSync } from "node:fs";
+import { dirname } from "node:path";
 
 /** What the watched root is right now, judged by the path (a symlinked root counts as its current target). */
 export type RootState =
@@ -35,4 +36,19 @@ export function rootState(root: string): RootState {
 export function mustRearm(armed: RootState, now: RootState): boolean {
   if (armed.kind !== "dir") return now.kind === "dir";
   return now.kind !== "dir" || now.dev !== armed.dev || now.ino !== armed.ino;
+}
+
+/** The path itself if it is a directory, else its nearest ancestor that is: where a missing path will appear. */
+export function nearestDirectory(path: string): string {
+  while (!isDirectory(path) && dirname(path) !== path) path = dirname(path);
+  return path;
+}
+
+/** Never throws: a path that is missing, or below a file (ENOTDIR), or past PATH_MAX, is no directory. */
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

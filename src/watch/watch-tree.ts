@@ -1,14 +1,21 @@
-import { existsSync, lstatSync, realpathSync, statSync, unlinkSync, watch, writeFileSync, type FSWatcher } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { accessSync, constants, existsSync, lstatSync, realpathSync, statSync, unlinkSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { trackSourceDirectories } from "./directories.ts";
 import { FLUSH_MARKER_PREFIX } from "./messages.ts";
 import { watchLinkTargets } from "./links.ts";
-import { isSiblingEvent, watchesAncestors } from "./platform.ts";
-import { mustRearm, rootState, type RootState } from "./root.ts";
+import { isSiblingEvent, watchesAncestors, watchFollowsMovedDirectories } from "./platform.ts";
+import { isDirectory, mustRearm, nearestDirectory, rootState, type RootState } from "./root.ts";
 
 export interface TreeEvents {
-  /** A path relative to the root changed, or null when the root itself appeared, vanished or was replaced. */
+  /**
+   * A path relative to the root changed, or null when the tree changed as a whole: the root
+   * itself appeared, vanished or was replaced, the watch was armed again, a directory of sources
+   * left, or a link now leads elsewhere.
+   */
   change(path: string | null): void;
   error(error: NodeJS.ErrnoException): void;
+  /** A directory under the root cannot be watched (unreadable, or a path too long); told once, until it changes. */
+  unwatchable(dir: string, code: string | undefined): void;
 }
 
 export interface TreeOptions {
@@ -18,6 +25,8 @@ export interface TreeOptions {
   excluded?: (realPath: string) => boolean;
   /** After each re-arm, write a marker file and arm again if its event never comes (the output only: it is ours to write in). */
   probeRearms?: boolean;
+  /** Which paths are sources (the input): a directory that held some and leaves the tree is a change, whatever its own name. */
+  isSource?: (path: string) => boolean;
 }
 
 /**
@@ -44,9 +53,14 @@ export const ROOT_CHECK_MS = 1_000;
 export function watchTree(root: string, events: TreeEvents, options: TreeOptions = {}): { close(): void } {
   let armed: RootState = { kind: "missing" };
   let watcher: FSWatcher | undefined;
+  /** The path the watch was opened on (the root's real path on macOS), against which errors name directories. */
+  let watched: string | undefined;
   /** The directory around the root being watched (or, where that cannot be, only tried) for the root's sake. */
   let around: { dir: string; watcher?: FSWatcher } | undefined;
   let links: ReturnType<typeof watchLinkTargets> | undefined;
+  let sources: ReturnType<typeof trackSourceDirectories> | undefined;
+  /** Directories under the root the watch had to leave out, relative to it: each is told once, and looked at again when an event names it. */
+  const unwatchable = new Set<string>();
   let closed = false;
   /** One message per outage: an unreadable root is retried every second, silently. */
   let errorShown = false;
@@ -60,7 +74,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
     watcher?.close();
     around?.watcher?.close();
     links?.close();
-    watcher = around = links = undefined;
+    watcher = around = links = sources = undefined;
   }
 
   function reportOnce(error: NodeJS.ErrnoException) {
@@ -78,6 +92,52 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
     }
     events.change(name);
     links?.changed(name);
+    if (unwatchable.size) lookAgainAt(name);
+  }
+
+  /** An event of the tree itself, not of a link's target. */
+  function onTreeEvent(event: string, name: string) {
+    if (watchFollowsMovedDirectories(process.platform) && isFromElsewhere(event, name)) return;
+    // Armed again at once: on Linux the old watch would go on following the directory where it went.
+    if (sources?.left(name)) return arm(true);
+    onEvent(name);
+  }
+
+  /**
+   * An event from a directory moved out of the tree, which inotify goes on watching under its old
+   * name: an edit to a file that is not in the tree, or anything in a directory that is not. A
+   * file deleted with its directory is dropped too: the directory's own event reports that.
+   */
+  function isFromElsewhere(event: string, name: string): boolean {
+    if (event === "change") return !existsSync(join(root, name));
+    const parent = dirname(name);
+    return parent !== "." && !isDirectory(join(root, parent));
+  }
+
+  /** The directory below the root that an error of the watch names, relative to the root; null for an error of the root itself. */
+  function unwatchableUnder(error: NodeJS.ErrnoException): string | null {
+    if (!error.path || !watched) return null;
+    const dir = relative(watched, error.path);
+    return dir && !dir.startsWith("..") && !isAbsolute(dir) ? dir : null;
+  }
+
+  function leaveOut(dir: string, code: string | undefined) {
+    if (unwatchable.has(dir)) return;
+    unwatchable.add(dir);
+    events.unwatchable(dir, code);
+  }
+
+  /** After an event naming a directory left out, or one it lies in: gone, it is forgotten; readable now, it is watched. */
+  function lookAgainAt(name: string) {
+    // A path past PATH_MAX cannot even be asked whether it exists: moved away with the directory named, it is gone.
+    const named = existsSync(join(root, name));
+    for (const dir of unwatchable) {
+      if (dir !== name && !dir.startsWith(name + sep)) continue;
+      const now = named ? readability(join(root, dir)) : "gone";
+      if (now === "unreadable") continue;
+      unwatchable.delete(dir);
+      if (now === "readable") return arm(true);
+    }
   }
 
   function arm(announce: boolean) {
@@ -90,10 +150,10 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
       try {
         // FSEvents reports real paths (/private/var/…) and Bun matches them against the watched
         // path by prefix: watching through a symlink there would match nothing.
-        const watched = process.platform === "darwin" ? realpathSync(root) : root;
-        watcher = watch(watched, { recursive: true }, (_event, name) => {
-          if (name && isSiblingEvent(process.platform, watched, String(name), existsSync)) return;
-          if (name) return onEvent(String(name));
+        const path = (watched = process.platform === "darwin" ? realpathSync(root) : root);
+        watcher = watch(path, { recursive: true }, (event, name) => {
+          if (name && isSiblingEvent(process.platform, path, String(name), existsSync)) return;
+          if (name) return onTreeEvent(event, String(name));
           // The root itself was deleted or moved: re-armed (or awaited) and announced once.
           arm(true);
         });
@@ -101,12 +161,13 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
         watchSwaps();
         // After the worker says ready: walking a large tree for links would delay start-up (10,000
         // files: 18 ms to ready without the walk, 41 ms with it), and a link is rarely edited then.
-        if (options.followLinks) {
-          const armedWatcher = watcher;
-          setTimeout(() => {
-            if (!closed && watcher === armedWatcher) links = watchLinkTargets(root, onEvent, options.excluded);
-          }, 0);
-        }
+        // The same for the walk that finds which directories hold sources.
+        const armedWatcher = watcher;
+        setTimeout(() => {
+          if (closed || watcher !== armedWatcher) return;
+          if (options.followLinks) links = watchLinkTargets(root, onEvent, () => events.change(null), options.excluded);
+          if (options.isSource) sources = trackSourceDirectories(root, options.isSource);
+        }, 0);
         if (announce && options.probeRearms) probeWatch();
         errorShown = false;
       } catch (error) {
@@ -143,6 +204,10 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
   function onWatcherError(error: NodeJS.ErrnoException) {
     // Out of watches: the watch stays as far as it got, and the user is told how to raise the limit.
     if (error.code === "ENOSPC" || error.code === "EMFILE") return reportOnce(error);
+    // One directory the watch could not open: the rest of the tree is watched, and arming
+    // again would only meet the same directory (every second, announcing a change each time).
+    const dir = unwatchableUnder(error);
+    if (dir) return leaveOut(dir, error.code);
     // Windows closes the watcher when its root is deleted (EPERM); anything else is retried by the root check.
     if (mustRearm(armed, rootState(root))) return arm(true);
     reportOnce(error);
@@ -188,6 +253,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
     if (closed) return;
     if (mustRearm(armed, rootState(root))) return arm(true);
     if (armed.kind !== "dir") awaitRoot();
+    links?.recheck();
   }
 
   const check = setInterval(checkRoot, ROOT_CHECK_MS);
@@ -201,15 +267,14 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
   };
 }
 
-function nearestDirectory(path: string): string {
-  for (;;) {
-    let isDir = false;
-    try {
-      isDir = statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-    } catch {
-      // ENOTDIR: an ancestor is a file; keep climbing.
-    }
-    if (isDir || dirname(path) === path) return path;
-    path = dirname(path);
+/** Whether a directory the watch left out can be opened now, is still closed to it, or is gone. */
+function readability(path: string): "readable" | "unreadable" | "gone" {
+  try {
+    if (!statSync(path).isDirectory()) return "gone";
+    accessSync(path, constants.R_OK | constants.X_OK);
+    return "readable";
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR" ? "gone" : "unreadable";
   }
 }

@@ -23,6 +23,9 @@ export function runWatchWorker(keep: (path: string | null) => boolean, options: 
     }
     root = data.root;
     excluded = data.exclude ? excludedDirectory(root, data.exclude) : undefined;
+    // What lies in the excluded directory is no source either: a clean build that removes the
+    // output inside the input is not a directory of sources leaving it.
+    const isSource = options.isSource;
     watchTree(
       root,
       {
@@ -34,13 +37,14 @@ export function runWatchWorker(keep: (path: string | null) => boolean, options: 
             return report({ type: "flushed", id });
           }
           if (kept(path)) report({ type: "change", path });
-          // A null path is a re-arm: a marker written while the old watch was dead is never
+          // A null path may be a re-arm: a marker written while the old watch was dead is never
           // reported, so pending flushes write theirs again into the watch now in place.
           if (path === null) for (const id of [...flushes.values()]) flush(id);
         },
         error: (error) => report({ type: "error", code: error.code, message: error.message }),
+        unwatchable: (dir, code) => report({ type: "unwatchable", path: dir, code }),
       },
-      { ...options, excluded: excluded?.holds },
+      { ...options, excluded: excluded?.holds, isSource: isSource && ((path) => !excluded?.holdsRelative(path) && isSource(path)) },
     );
     report({ type: "ready" });
   };

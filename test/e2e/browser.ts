@@ -1,7 +1,8 @@
-import { describe } from "bun:test";
-import { existsSync } from "node:fs";
+import { beforeAll } from "bun:test";
+import { statSync } from "node:fs";
 import { chromium, type Browser as PlaywrightBrowser } from "playwright-core";
 import puppeteer, { type Browser as PuppeteerBrowser } from "puppeteer-core";
+import { describeUnless } from "../helpers.ts";
 
 /**
  * One small interface over two drivers, so each e2e case is written once and runs in both engines:
@@ -31,14 +32,19 @@ interface Driver {
 
 export interface Engine {
   name: string;
-  path: string;
+  /** The browser's binary, or null when it is not installed. */
+  path: string | null;
   /** Why this engine's cases are skipped here, or null when it is installed. */
   missing: string | null;
+  launch(): Promise<void>;
   newTab(): Promise<Tab>;
   close(): Promise<void>;
 }
 
 const BROWSER_TIMEOUT_MS = 5_000;
+
+/** Firefox took up to 12 s to start on 2 cores shared with other test runs; Chromium 2-3 s. */
+export const LAUNCH_TIMEOUT_MS = 60_000;
 
 interface NavigationResponse {
   request(): { isNavigationRequest(): boolean };
@@ -115,19 +121,68 @@ async function firefoxDriver(path: string): Promise<Driver> {
   };
 }
 
-function engine(name: string, path: string, install: string, launch: (path: string) => Promise<Driver>): Engine {
-  let driver: Promise<Driver> | null = null;
+/** Where a browser is looked for, in this order. */
+export interface Lookup {
+  name: string;
+  /** Variables naming the binary; the first one that is set is the only place looked. */
+  variables: string[];
+  /** Commands looked for on PATH, under the names distributions give them. */
+  commands: string[];
+  /** Where macOS keeps the binary inside the app, which is not on PATH. */
+  bundles: string[];
+  install: string;
+}
+
+const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+
+/** The browser's binary, or why there is none: what decides whether its cases run or are skipped. */
+export function locate(lookup: Lookup, env: NodeJS.ProcessEnv = process.env): { path: string; missing: null } | { path: null; missing: string } {
+  const variable = lookup.variables.find((name) => env[name] !== undefined);
+  if (variable) {
+    const path = env[variable]!;
+    return isFile(path) ? { path, missing: null } : { path: null, missing: `${variable}=${path} is not a file: point it at ${lookup.name}'s binary, or unset it` };
+  }
+  const path = lookup.commands.map((command) => Bun.which(command, { PATH: env.PATH ?? "" })).find((found) => found !== null) ?? lookup.bundles.find(isFile);
+  if (path) return { path, missing: null };
   return {
-    name,
+    path: null,
+    missing: `${lookup.name} is not installed (no ${lookup.commands.join(", ")} on PATH, no ${lookup.bundles.join(" or ")}): ${lookup.install} or set ${lookup.variables[0]}`,
+  };
+}
+
+export const CHROMIUM_LOOKUP: Lookup = {
+  name: "Chromium",
+  variables: ["CHROMIUM_PATH", "CHROME_PATH"],
+  commands: ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"],
+  bundles: ["/Applications/Chromium.app/Contents/MacOS/Chromium", "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"],
+  install: "install it (sudo apt-get install chromium)",
+};
+
+export const FIREFOX_LOOKUP: Lookup = {
+  name: "Firefox",
+  variables: ["FIREFOX_PATH"],
+  commands: ["firefox-esr", "firefox"],
+  bundles: ["/Applications/Firefox.app/Contents/MacOS/firefox"],
+  install: "install it (sudo apt-get install firefox-esr)",
+};
+
+function engine(lookup: Lookup, launch: (path: string) => Promise<Driver>): Engine {
+  const { path, missing } = locate(lookup);
+  let driver: Promise<Driver> | null = null;
+  async function running(): Promise<Driver> {
+    if (path === null) throw new Error(missing!);
+    // bun test kills processes left running by a test that times out, the shared browser included:
+    // relaunch it then, so one failure stays one failure instead of failing every later case.
+    if (driver && !(await driver.catch(() => null))?.connected()) driver = null;
+    driver ??= launch(path);
+    return driver;
+  }
+  return {
+    name: lookup.name,
     path,
-    missing: existsSync(path) ? null : `${name} is not at ${path}: ${install}`,
-    async newTab() {
-      // bun test kills processes left running by a test that times out, the shared browser included:
-      // relaunch it then, so one failure stays one failure instead of failing every later case.
-      if (driver && !(await driver.catch(() => null))?.connected()) driver = null;
-      driver ??= launch(path);
-      return (await driver).newTab();
-    },
+    missing,
+    launch: async () => void (await running()),
+    newTab: async () => (await running()).newTab(),
     async close() {
       const current = driver;
       driver = null;
@@ -136,30 +191,28 @@ function engine(name: string, path: string, install: string, launch: (path: stri
   };
 }
 
-export const ENGINES: Engine[] = [
-  engine("Chromium", process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", "install it (sudo apt-get install chromium) or set CHROMIUM_PATH", chromiumDriver),
-  engine("Firefox", process.env.FIREFOX_PATH ?? "/usr/bin/firefox-esr", "install it (sudo apt-get install firefox-esr) or set FIREFOX_PATH", firefoxDriver),
-];
+export const CHROMIUM = engine(CHROMIUM_LOOKUP, chromiumDriver);
+export const ENGINES: Engine[] = [CHROMIUM, engine(FIREFOX_LOOKUP, firefoxDriver)];
 
 /**
  * Chromium alone, through Playwright's own API, for the few checks that need more than a Tab
  * (network events of every request, fresh contexts).
  */
 export async function launchChromium(): Promise<PlaywrightBrowser> {
-  const chromiumEngine = ENGINES[0]!;
-  if (chromiumEngine.missing) throw new Error(chromiumEngine.missing);
-  return chromium.launch({ executablePath: chromiumEngine.path, args: CHROMIUM_ARGS });
+  if (CHROMIUM.path === null) throw new Error(CHROMIUM.missing!);
+  return chromium.launch({ executablePath: CHROMIUM.path, args: CHROMIUM_ARGS });
 }
 
-/** Declares `body` once per engine; an engine that is not installed is skipped with its reason in the name. */
+/**
+ * Declares `body` once per engine; an engine that is not installed is skipped with its reason in
+ * the name. The browser starts before the cases, so their timeouts measure only the case.
+ */
 export function inEachEngine(title: string, body: (engine: Engine) => void): void {
   for (const engine of ENGINES) {
-    if (engine.missing) {
-      console.warn(`skipping "${title}" in ${engine.name}: ${engine.missing}`);
-      describe.skip(`${title} in ${engine.name} (skipped: ${engine.missing})`, () => body(engine));
-    } else {
-      describe(`${title} in ${engine.name}`, () => body(engine));
-    }
+    describeUnless(engine.missing)(`${title} in ${engine.name}`, () => {
+      beforeAll(() => engine.launch(), LAUNCH_TIMEOUT_MS);
+      body(engine);
+    });
   }
 }
 

@@ -46,5 +46,5 @@ inEachEngine("pages in their own encoding", (engine) => {
     expect(await tab.text("p")).toBe(text);
     writeFileSync(file, encode(`${text} (edited)`));
     expect(await bodyBecomes(tab, `${text} (edited)`)).toBe(true);
-  });
+  }, 20_000);
 });

@@ -1,18 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { cpSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { ROOT, cleanup, startApp, tempDir, waitForLog } from "../helpers.ts";
-import { launchChromium } from "./browser.ts";
+import { ROOT, cleanup, describeUnless, startApp, tempDir, waitForLog } from "../helpers.ts";
+import { CHROMIUM, LAUNCH_TIMEOUT_MS, launchChromium } from "./browser.ts";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(() => browser?.close());
 afterEach(cleanup);
 
-describe("the example catalog", () => {
+describeUnless(CHROMIUM.missing)("the example catalog", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, LAUNCH_TIMEOUT_MS);
+  afterAll(() => browser?.close());
+
   test("its pages load with no failed request, favicon included", async () => {
     const dir = tempDir();
     const input = join(dir, "src/storytime");
@@ -37,5 +38,5 @@ describe("the example catalog", () => {
     }
     expect(failed).toEqual([]);
     expect(icons).toEqual(["200 /static/favicon.svg", "200 /static/favicon.svg"]);
-  });
+  }, 20_000);
 });

@@ -23,7 +23,8 @@ interface Generator {
   name: string;
   /** Why this generator's test is skipped here, or null when it can run. */
   missing: string | null;
-  build: string;
+  /** The build command; `scratch` is a directory outside the site the build may keep its own state in. */
+  build: (scratch: string) => string;
   output: string;
   files: Record<string, string | Uint8Array>;
   /** The page that shows every marker, relative to the site's root URL. */
@@ -40,7 +41,8 @@ const GENERATORS: Generator[] = [
   {
     name: "Hugo",
     missing: Bun.which("hugo") ? null : "hugo is not installed (sudo apt-get install hugo)",
-    build: "hugo --quiet",
+    // Hugo's file cache defaults to $TMPDIR/hugo_cache, shared by every user of the machine: a test keeps its own.
+    build: (scratch) => `hugo --quiet --cacheDir "${scratch}"`,
     output: "public",
     files: {
       "hugo.toml": `title = "Demo"\n`,
@@ -67,7 +69,7 @@ const GENERATORS: Generator[] = [
       : existsSync(ELEVENTY)
         ? null
         : "Eleventy is not installed in test/generators (bun install --cwd test/generators, as .ci/run does)",
-    build: `node "${ELEVENTY}" --quiet`,
+    build: () => `node "${ELEVENTY}" --quiet`,
     output: "_site",
     files: {
       // As plugins such as eleventy-fetch and eleventy-img do, the build writes its cache beside the sources.
@@ -96,7 +98,7 @@ for (const generator of GENERATORS) {
     test(`a ${generator.edits.map((edit) => edit.kind).join(", a ")} edit each rebuild once and reload once onto the new content; the cache starts no build`, async () => {
       const dir = tempDir();
       writeSite(dir, generator.files);
-      const server = await launch(["bun", CLI, "--input", ".", "--output", generator.output, "--build", generator.build, "--port", "0"], { cwd: dir });
+      const server = await launch(["bun", CLI, "--input", ".", "--output", generator.output, "--build", generator.build(tempDir()), "--port", "0"], { cwd: dir });
       try {
         await server.waitForOutput(/Built in/, 20_000);
         const tab = await engine.newTab();

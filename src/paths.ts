@@ -1,0 +1,29 @@
+import { realpathSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
+
+/**
+ * The real path of `path`, or of its nearest existing ancestor with the rest appended: an output
+ * that does not exist yet is compared (and keyed) as it will be once created, symlinked parents
+ * resolved.
+ */
+export function realPathOrNearest(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(realPathOrNearest(parent), basename(path));
+  }
+}
+
+/** Whether `path` is `dir` or lies under it; both absolute, and both real or both as given. */
+export function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  // `..name` is a name like any other; only `..` itself, as a whole segment, climbs out.
+  return !isAbsolute(rel) && rel !== ".." && !rel.startsWith(`..${sep}`);
+}
+
+/** A directory as the user sees it: relative to the working directory when inside it, else absolute. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith("..") ? rel : path;
+}
