@@ -57,7 +57,7 @@ describe("rebuilds by a writer we do not run per save", () => {
     // 50 ms after the rebuild's last write: a later group of the same rebuild.
     w.outside.wrote();
     expect(w.periods).toHaveLength(2);
-  });
+  }, 15_000);
 
   test("a save with no write yet holds pages; so does the pause between groups, up to the widest pause seen, with a margin", async () => {
     const w = writer({ quietMs: 20 });
@@ -67,7 +67,7 @@ describe("rebuilds by a writer we do not run per save", () => {
     await rebuild(w, 120, "");
     expect(w.outside.gapMs()).toBeGreaterThanOrEqual(180);
     expect(w.outside.gapMs()).toBeLessThan(1_000);
-  });
+  }, 15_000);
 
   test("an input change once the rebuild writes (the writer's own lock or cache file) does not hold pages for another rebuild", async () => {
     const w = writer({ quietMs: 20 });
@@ -77,7 +77,7 @@ describe("rebuilds by a writer we do not run per save", () => {
     await Bun.sleep(1_000);
     expect(w.last().over).toBe(true);
     expect(w.periods).toHaveLength(1);
-  });
+  }, 15_000);
 
   test("a group that comes after the rebuild was judged over widens the gap for the next", async () => {
     const w = writer({ quietMs: 20 });
@@ -86,13 +86,13 @@ describe("rebuilds by a writer we do not run per save", () => {
     await Bun.sleep(150);
     w.outside.wrote();
     expect(w.outside.gapMs()).toBeGreaterThanOrEqual(225);
-  });
+  }, 15_000);
 
   test("the line that ended a rebuild ends the next one as soon as it is printed, whatever its numbers", async () => {
     const w = writer();
     expect(await endsAtLine(w)).toBe(false);
     expect(await endsAtLine(w, "Done in 31 ms")).toBe(true);
-  });
+  }, 15_000);
 
   test("the writer's first build teaches neither how its rebuilds end nor how long they pause", async () => {
     const w = writer({ quietMs: 20 });
@@ -105,7 +105,7 @@ describe("rebuilds by a writer we do not run per save", () => {
     await over(w);
     expect(w.outside.gapMs()).toBe(gap);
     expect(await endsAtLine(w, "Press Ctrl+C to stop")).toBe(false);
-  });
+  }, 15_000);
 
   test("a line followed by a later group of its rebuild is not learned; one that ended a rebuild and then came too early is never trusted again", async () => {
     const w = writer();
@@ -122,5 +122,5 @@ describe("rebuilds by a writer we do not run per save", () => {
     await over(v);
     await rebuild(v, 0);
     expect(await endsAtLine(v)).toBe(false);
-  });
+  }, 15_000);
 });

@@ -31,7 +31,7 @@ describeUnless(POSIX_SHELL_SKIP)("--watch-build", () => {
     await app.stop();
     expect(await ends(generator)).toBe(true);
     expect(await ends(child)).toBe(true);
-  });
+  }, 20_000);
 
   test("an uncaught error (a bug) ends the command's whole process group before the server exits", async () => {
     const p = project();
@@ -48,7 +48,7 @@ describeUnless(POSIX_SHELL_SKIP)("--watch-build", () => {
     } finally {
       server.proc.kill("SIGKILL");
     }
-  });
+  }, 20_000);
 
   test("a command that dies is started again, and what it left running is stopped first", async () => {
     const p = project({ FAIL_FIRST: "1" });
@@ -60,7 +60,7 @@ describeUnless(POSIX_SHELL_SKIP)("--watch-build", () => {
     expect(alive(second[0])).toBe(true);
     let page = "";
     while (!page.includes(">initial<")) page = await (await fetch(url(app, "/"))).text();
-  });
+  }, 20_000);
 
   test("a save gives one reload: the tab's page is served once the rebuild's last group is written, before its timing is learned and after", async () => {
     // From the second save on, the generator's "Built in" line ends a rebuild, which then may pause longer than any quiet time would wait.
@@ -82,7 +82,7 @@ describeUnless(POSIX_SHELL_SKIP)("--watch-build", () => {
       const reloaded = await TestSocket.open(app, stampOf(page));
       expect(await reloaded.staysQuiet(400)).toBe(true);
     }
-  });
+  }, 20_000);
 
   test("with the watch mode run in another terminal (no --build, no --watch-build), a save still gives one reload", async () => {
     const p = project({ GROUP_GAPS_MS: "150" });
@@ -107,7 +107,7 @@ describeUnless(POSIX_SHELL_SKIP)("--watch-build", () => {
     } finally {
       elsewhere.kill("SIGKILL");
     }
-  });
+  }, 20_000);
 
   test("--watch-build and --build together are one line and exit 2", async () => {
     const { code, all } = await run(["bun", CLI, "--watch-build", "hugo --watch", "--build", "hugo", "--port", "0"], { cwd: tempDir() });
