@@ -29,7 +29,7 @@ export interface BuildConfig {
 }
 
 const STILL_RUNNING_EVERY_MS = 10_000;
-const STOP_GRACE_MS = 300;
+export const STOP_GRACE_MS = 300;
 /**
  * How long the pipes are read after the build's shell exits. A background process the build
  * started (`tool --watch &`) keeps them open for as long as it lives, so the shell's exit, not the
@@ -52,8 +52,8 @@ export const SELF_TRIGGER_BUILDS = 5;
 /** Events of a build's last writes may reach us just after its shell exits; they still count as the build's. */
 const BUILD_ECHO_MS = 50;
 
-/** Runners whose builds may still run: however this process exits, their process groups end with it. */
-const runners = new Set<BuildRunner>();
+/** Runners whose builds (or watch mode, see watch-build.ts) may still run: however this process exits, their process groups end with it. */
+export const runners = new Set<{ kill(): void }>();
 process.on("exit", () => {
   for (const runner of runners) runner.kill();
 });
@@ -191,22 +191,9 @@ export class BuildRunner {
     this.stopLeftovers();
     this.markBusy();
     const started = performance.now();
-    let proc: Subprocess<"ignore", "pipe", "pipe">;
+    let proc: BuildProcess;
     try {
-      const { argv, windowsVerbatimArguments } = shellCommand(this.config.command, process.platform);
-      proc = Bun.spawn(argv, {
-        cwd: process.cwd(),
-        env: {
-          ...process.env,
-          STORYTIME_INPUT: this.config.input ?? "",
-          STORYTIME_OUTPUT: this.config.output,
-        },
-        stdin: "ignore",
-        stdout: "pipe",
-        stderr: "pipe",
-        detached: process.platform !== "win32",
-        windowsVerbatimArguments,
-      });
+      proc = spawnBuild(this.config);
     } catch (error) {
       // The shell itself could not start (the working directory was deleted, say): a failed build, not a crash.
       this.log.error(`Could not start the build: ${(error as Error).message}; the next change tries again.`);
@@ -219,7 +206,7 @@ export class BuildRunner {
   }
 
   /** Relays the build's output and settles when its shell exits, whatever happens on the way. */
-  private async follow(proc: Subprocess<"ignore", "pipe", "pipe">, started: number): Promise<void> {
+  private async follow(proc: BuildProcess, started: number): Promise<void> {
     const outputVersion = this.config.outputChanges?.version();
     const output = new BuildOutput(this.config.verbose === true, {
       line: (text) => this.log.log(new AsWritten(text)),
@@ -319,8 +306,24 @@ function groupAlive(pid: number): boolean {
   }
 }
 
+export type BuildProcess = Subprocess<"ignore", "pipe", "pipe">;
+
+/** Starts `command` through the shell, in a process group of its own (so all it starts can be stopped with it), its output piped. */
+export function spawnBuild({ command, input, output }: Pick<BuildConfig, "command" | "input" | "output">): BuildProcess {
+  const { argv, windowsVerbatimArguments } = shellCommand(command, process.platform);
+  return Bun.spawn(argv, {
+    cwd: process.cwd(),
+    env: { ...process.env, STORYTIME_INPUT: input ?? "", STORYTIME_OUTPUT: output },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    detached: process.platform !== "win32",
+    windowsVerbatimArguments,
+  });
+}
+
 /** The negative pid reaches the build's whole process group; Windows has no groups, so taskkill walks the tree. */
-function stopGroup(pid: number, signal: NodeJS.Signals): void {
+export function stopGroup(pid: number, signal: NodeJS.Signals): void {
   if (process.platform === "win32") {
     Bun.spawnSync(["taskkill", "/pid", String(pid), "/T", "/F"], { stdout: "ignore", stderr: "ignore" });
     return;
@@ -337,6 +340,6 @@ function describeTrigger({ paths }: Trigger): string {
   return ` (${paths[0]} changed${paths.length > 1 ? ` and ${plural(paths.length - 1, "more file")}` : ""})`;
 }
 
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }

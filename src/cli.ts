@@ -33,6 +33,11 @@ const args = {
     description: "Shell command that rebuilds the catalog when an input file changes (STORYTIME_INPUT and STORYTIME_OUTPUT hold the absolute paths)",
     valueHint: "cmd",
   },
+  "watch-build": {
+    type: "string",
+    description: "Instead of --build: a command that keeps running and rebuilds the output by itself (hugo --watch); run, shown, restarted and stopped with the server",
+    valueHint: "cmd",
+  },
   port: {
     type: "string",
     alias: "p",

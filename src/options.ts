@@ -17,6 +17,7 @@ export interface RawArgs {
   /** Once per --input given; citty itself keeps only the last. */
   input?: string | string[];
   build?: string;
+  watchBuild?: string;
   port?: string;
   host?: string;
   open?: boolean;
@@ -32,6 +33,8 @@ export interface Options {
    */
   inputs: string[];
   build: string | null;
+  /** A command that keeps running and rebuilds the output by itself (a generator's watch mode). */
+  watchBuild: string | null;
   port: number;
   host: string;
   /** What a --host name resolved to, set by the command line once it is looked up: where the server is reachable from. */
@@ -41,14 +44,29 @@ export interface Options {
   verbose: boolean;
 }
 
-const EXAMPLES = { output: "build/catalog", input: "src/storytime", build: '"storytime build src/storytime build/catalog"', port: "8080", host: "127.0.0.1" };
+const EXAMPLES = {
+  output: "build/catalog",
+  input: "src/storytime",
+  build: '"storytime build src/storytime build/catalog"',
+  watchBuild: '"hugo --watch"',
+  port: "8080",
+  host: "127.0.0.1",
+};
+
+/** How a user types the option: watchBuild is --watch-build. */
+const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 
 export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Options {
   for (const flag of Object.keys(EXAMPLES) as Array<keyof typeof EXAMPLES>) {
     // "--output" with nothing after it would otherwise mean the current directory.
     if ([raw[flag]].flat().some((value) => value !== undefined && String(value).trim() === "")) {
-      throw new UsageError(`--${flag} needs a value, for example --${flag} ${EXAMPLES[flag]}.`);
+      throw new UsageError(`${flagOf(flag)} needs a value, for example ${flagOf(flag)} ${EXAMPLES[flag]}.`);
     }
+  }
+  if (raw.build !== undefined && raw.watchBuild !== undefined) {
+    throw new UsageError(
+      "--build and --watch-build both rebuild the output; pass one: --build for a command that builds once and exits, --watch-build for one that keeps running (hugo --watch).",
+    );
   }
   const output = resolveOutput(raw.output, cwd);
   const inputs = resolveInputs(raw.input, raw.build !== undefined, cwd);
@@ -57,6 +75,7 @@ export function resolveOptions(raw: RawArgs, cwd: string = process.cwd()): Optio
     output,
     inputs,
     build: raw.build ?? null,
+    watchBuild: raw.watchBuild ?? null,
     port: parsePort(raw.port),
     host: parseHost(raw.host),
     open: raw.open === true,

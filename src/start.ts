@@ -5,12 +5,14 @@ import { OutputChanges } from "./changes.ts";
 import { displayPath } from "./paths.ts";
 import { instancesServing } from "./instances.ts";
 import { log } from "./log.ts";
+import { OutsideBuild } from "./outside-build.ts";
 import { UsageError, isCode } from "./errors.ts";
 import type { Options } from "./options.ts";
 import { RELOAD_MESSAGE, RELOAD_TOPIC } from "./protocol.ts";
 import { reloadLog } from "./reload-log.ts";
 import { startServer, type ServerConfig } from "./server.ts";
 import { logStartup } from "./startup-log.ts";
+import { WatchBuild } from "./watch-build.ts";
 import { startWatcher, type Watcher } from "./watchers.ts";
 import { rearmMayLoseOtherEvents, watchTiming } from "./watch/platform.ts";
 import { ROOT_CHECK_MS } from "./watch/watch-tree.ts";
@@ -55,8 +57,16 @@ export async function start(options: Options, watch: typeof startWatcher = start
     if (!rearmMayLoseOtherEvents(process.platform)) return;
     for (const other of [output, ...inputs]) if (other !== rearmed) other.recheck(Date.now() - ROOT_CHECK_MS);
   };
+  // Pages wait until the output watcher has reported a build's last write, not a guessed while.
+  const holdPages = (idle: Promise<void>) => changes.holdFor(idle.then(() => output.flush()));
+  // Without a build of our own, whatever writes the output after a save is someone else's build.
+  const outside =
+    options.build || !(options.inputs.length || options.watchBuild)
+      ? null
+      : new OutsideBuild({ quietMs: PAGE_GATE.burstQuietMs, writerRunsHere: options.watchBuild !== null, onBusy: holdPages, confirmWrites: () => output.flush() });
   const output = watch("output", options.output, (path) => {
     if (path === null) othersMayHaveMissed(output);
+    outside?.wrote();
     changes.record();
     server.publish(RELOAD_TOPIC, RELOAD_MESSAGE);
     reloads.changed(path, server.subscriberCount(RELOAD_TOPIC));
@@ -67,17 +77,37 @@ export async function start(options: Options, watch: typeof startWatcher = start
         command: options.build,
         input: options.inputs[0] ?? null,
         output: options.output,
-        // Pages wait until the output watcher has reported the build's last write, not a guessed while.
-        onBusy: (idle) => changes.holdFor(idle.then(() => output.flush())),
+        onBusy: holdPages,
         pagesWaitMs: PAGE_GATE.maxBuildWaitMs,
         verbose: options.verbose,
         outputChanges: { version: () => changes.version, counted: () => output.flush() },
       })
     : null;
+  const writer =
+    outside && options.watchBuild
+      ? new WatchBuild({
+          command: options.watchBuild,
+          input: options.inputs[0] ?? null,
+          output: options.output,
+          onStart: () => outside.started(),
+          onLine: (line) => outside.printed(line),
+          onExit: () => outside.endNow(),
+        })
+      : null;
+  // The generator's own watch mode says what it rebuilds; a change is only logged when nothing here builds.
+  let toldNothingRebuilt = false;
+  const saved = builder
+    ? (path: string) => builder.request(path)
+    : (path: string) => {
+        outside?.saved();
+        if (writer) return;
+        log.info(`${path} changed${toldNothingRebuilt ? "" : " (no --build, nothing rebuilt)"}`);
+        toldNothingRebuilt = true;
+      };
   const inputs = options.inputs.map((root) => {
     // With several inputs, a path names its input too: `content/post.md`, not `post.md`.
     const shownAs = options.inputs.length > 1 ? displayPath(root) : "";
-    const input: Watcher = watchInput(watch, { root, shownAs, exclude: options.output }, builder, reloads.edited, () => othersMayHaveMissed(input));
+    const input: Watcher = watchInput(watch, { root, shownAs, exclude: options.output }, saved, reloads.edited, () => othersMayHaveMissed(input));
     return input;
   });
   try {
@@ -100,6 +130,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
   logStartup(options, server.port!);
   // The first build starts after the server listens: pages requested meanwhile wait for it.
   builder?.startNow();
+  writer?.start();
 
   return {
     url,
@@ -108,7 +139,8 @@ export async function start(options: Options, watch: typeof startWatcher = start
       output.stop();
       for (const input of inputs) input.stop();
       server.stop(true);
-      await builder?.stop();
+      await Promise.all([builder?.stop(), writer?.stop()]);
+      outside?.endNow();
     },
   };
 }
@@ -117,21 +149,17 @@ export async function start(options: Options, watch: typeof startWatcher = start
 function watchInput(
   watch: typeof startWatcher,
   input: { root: string; shownAs: string; exclude: string },
-  builder: BuildRunner | null,
+  saved: (path: string) => void,
   edited: (path: string) => void,
   rearmed: () => void,
 ) {
-  let toldNothingRebuilt = false;
   return watch(
     "input",
     input.root,
     (path) => {
       if (path) edited(path);
       else rearmed();
-      const shown = path === null ? `the input directory${input.shownAs && ` ${input.shownAs}`}` : join(input.shownAs, path);
-      if (builder) return builder.request(shown);
-      log.info(`${shown} changed${toldNothingRebuilt ? "" : " (no --build, nothing rebuilt)"}`);
-      toldNothingRebuilt = true;
+      saved(path === null ? `the input directory${input.shownAs && ` ${input.shownAs}`}` : join(input.shownAs, path));
     },
     { exclude: input.exclude },
   );

@@ -10,7 +10,7 @@ import { displayPath, isInside, realPathOrNearest } from "./paths.ts";
 export function logStartup(options: Options, port: number, interfaces = networkInterfaces()): void {
   const missing = existsSync(options.output)
     ? ""
-    : options.build
+    : options.build || options.watchBuild
       ? " (not there yet: pages wait for the first build)"
       : " (not there yet: pages answer 404 until it appears, then reload)";
   log.info(`Serving ${displayPath(options.output)} at ${localUrl(options.host, port)} and reloading open pages when it changes${missing}`);
@@ -23,11 +23,19 @@ export function logStartup(options: Options, port: number, interfaces = networkI
   }
   if (options.inputs.length) {
     const watched = options.inputs.map((input) => `${displayPath(input)}${leftOut(input, options.output)}`).join(", ");
-    log.info(`Watching ${watched}: ${options.build ? `a change runs \`${options.build}\`` : "changes are only logged, as no --build was given"}`);
+    log.info(`Watching ${watched}: ${inputRole(options)}`);
+  } else if (options.watchBuild) {
+    log.info(`No input directory (${DEFAULTS.input} is not here): \`${options.watchBuild}\` watches the sources, and pages wait for a rebuild only once it writes; pass --input to hold them from the save on.`);
   } else {
     log.info(`No input directory (${DEFAULTS.input} is not here), so only the output is watched; pass --input and --build to rebuild on source changes.`);
   }
   log.info("Press Ctrl-C to stop.");
+}
+
+function inputRole({ build, watchBuild }: Options): string {
+  if (build) return `a change runs \`${build}\``;
+  if (watchBuild) return `\`${watchBuild}\` rebuilds on its own, and after a change pages wait until it has written the output`;
+  return "changes are only logged, as no --build was given; pages wait for whatever rebuilds the output after a change";
 }
 
 /** Said once: the output inside an input (a generator's default layout) is not watched as a source. */

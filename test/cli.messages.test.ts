@@ -130,8 +130,8 @@ describe("usage", () => {
     const column = optionLines[0]!.indexOf("Directory");
     for (const line of optionLines) expect(line.slice(column - 2, column + 1)).toMatch(/^ {2}\S$/);
     const flags = optionLines.filter((line) => line.slice(0, column).trim()).map((line) => line.slice(0, column).trimEnd());
-    for (const flag of flags) expect(flag).toMatch(/^ {2}(-[a-z], | {4})--[a-z]+( <[a-z]+>)?$/);
-    for (const flag of ["-o, --output <dir>", "-i, --input <dir>", "-b, --build <cmd>", "-p, --port <n>", "    --host <host>", "    --open", "-h, --help", "-v, --version"]) {
+    for (const flag of flags) expect(flag).toMatch(/^ {2}(-[a-z], | {4})--[a-z]+(-[a-z]+)*( <[a-z]+>)?$/);
+    for (const flag of ["-o, --output <dir>", "-i, --input <dir>", "-b, --build <cmd>", "    --watch-build <cmd>", "-p, --port <n>", "    --host <host>", "    --open", "-h, --help", "-v, --version"]) {
       expect(flags).toContain(`  ${flag}`);
     }
   });

@@ -1,5 +1,5 @@
 import { describe, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { log } from "../src/log.ts";
@@ -123,3 +123,22 @@ export const POSIX_SHELL_SKIP =
 /** Why tests of POSIX file-system behaviour (symlinks, chmod, rename over a directory) skip on Windows. */
 export const POSIX_FS_SKIP =
   process.platform === "win32" ? "symlinks, permissions and renames here behave as on Linux and macOS, not as on Windows" : null;
+
+/**
+ * A project whose sources a generator's watch mode in miniature (fixtures/fake-generator.ts, its
+ * settings in `env`) turns into the output, for --watch-build; `starts()` lists the pid of each of
+ * its starts and of the child it keeps.
+ */
+export function fakeGeneratorProject(env: Record<string, string> = {}) {
+  const dir = tempDir();
+  const input = join(dir, "src");
+  const output = join(dir, "out");
+  const runs = join(dir, "runs");
+  mkdirSync(input);
+  writeFileSync(join(input, "page.txt"), "initial");
+  const assignments = Object.entries({ RUNS: runs, ...env }).map(([name, value]) => `${name}='${value}'`);
+  const watchBuild = `${assignments.join(" ")} "${process.execPath}" "${join(import.meta.dir, "fixtures", "fake-generator.ts")}"`;
+  const starts = () =>
+    existsSync(runs) ? readFileSync(runs, "utf8").split("\n").filter(Boolean).map((line) => line.split(" ").map(Number) as [number, number]) : [];
+  return { dir, input, output, watchBuild, starts };
+}

@@ -25,6 +25,7 @@ describe("resolveOptions", () => {
       output: join(cwd, DEFAULTS.output),
       inputs: [],
       build: null,
+      watchBuild: null,
       port: 8080,
       host: "127.0.0.1",
       open: false,
@@ -60,6 +61,11 @@ describe("resolveOptions", () => {
 
   test.each([["output"], ["input"], ["build"], ["port"], ["host"]] as const)("an empty --%s is refused rather than taken as a default", (flag) => {
     expect(mistake({ [flag]: " " })).toStartWith(`--${flag} needs a value, for example --${flag} `);
+  });
+
+  test("an empty --watch-build is refused by the name it is typed with; with --build it is one or the other", () => {
+    expect(mistake({ watchBuild: "" })).toBe('--watch-build needs a value, for example --watch-build "hugo --watch".');
+    expect(mistake({ watchBuild: "hugo --watch", build: "hugo" })).toStartWith("--build and --watch-build both rebuild the output; pass one:");
   });
 
   test("an explicit --input that is missing, or a file, is refused", () => {

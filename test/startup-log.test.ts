@@ -9,7 +9,7 @@ const LAN = { eth0: [{ address: "192.168.1.20", family: "IPv4", internal: false 
 
 function linesFor(options: Partial<Options>): string[] {
   const mark = logged.length;
-  logStartup({ output: tempDir(), inputs: [], build: null, port: 0, host: "127.0.0.1", open: false, verbose: false, ...options }, 8080, LAN);
+  logStartup({ output: tempDir(), inputs: [], build: null, watchBuild: null, port: 0, host: "127.0.0.1", open: false, verbose: false, ...options }, 8080, LAN);
   return logged.slice(mark);
 }
 
@@ -39,6 +39,20 @@ describe("start-up lines", () => {
   test("an input holding the output: the output is named as left out, once", () => {
     const lines = linesFor({ inputs: [process.cwd()], output: join(process.cwd(), "_site-not-there"), build: "make" });
     expect(lines.filter((line) => line.includes("Watching"))).toEqual([`storytime: Watching ${process.cwd()} (except _site-not-there, the output): a change runs \`make\``]);
+  });
+
+  test("a generator's watch mode: pages wait for its first build, then after a change for what it writes", () => {
+    const input = tempDir();
+    const [serving, watching] = linesFor({ output: join(tempDir(), "public"), inputs: [input], watchBuild: "hugo --watch" });
+    expect(serving).toEndWith("(not there yet: pages wait for the first build)");
+    expect(watching).toEndWith(": `hugo --watch` rebuilds on its own, and after a change pages wait until it has written the output");
+    const [, alone] = linesFor({ watchBuild: "hugo --watch" });
+    expect(alone).toContain("No input directory (src/storytime is not here): `hugo --watch` watches the sources");
+  });
+
+  test("an input and no build: changes are logged, and pages wait for whatever rebuilds the output", () => {
+    const [, watching] = linesFor({ inputs: [tempDir()] });
+    expect(watching).toEndWith("changes are only logged, as no --build was given; pages wait for whatever rebuilds the output after a change");
   });
 
   test("loopback: no network line", () => {

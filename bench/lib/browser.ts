@@ -20,6 +20,13 @@ export interface Load {
   marker: string | null;
 }
 
+/** #marker's text changing in a document already loaded: a server that patches the page (Eleventy's) instead of reloading it. */
+export interface Patch {
+  /** When the new text was in the DOM, on the bench's wall clock. */
+  at: number;
+  marker: string | null;
+}
+
 /**
  * Runs first in every document, before any server's injected script. The page converts its
  * own monotonic times to wall time the same way the bench does (lib/clock.ts), so the two
@@ -32,16 +39,24 @@ if (window === window.top) addEventListener("DOMContentLoaded", () => {
   let now = first;
   while (now === first) now = Date.now();
   const offset = now - (performance.timeOrigin + performance.now());
+  const marker = () => document.getElementById("marker")?.textContent.trim() ?? null;
+  let shown = marker();
   window.__benchLoad({
     start: performance.timeOrigin + offset,
     ready: performance.timeOrigin + nav.domContentLoadedEventStart + offset,
-    marker: document.getElementById("marker")?.textContent ?? null,
+    marker: shown,
   });
+  new MutationObserver(() => {
+    if (marker() === shown) return;
+    shown = marker();
+    window.__benchPatch({ at: performance.timeOrigin + performance.now() + offset, marker: shown });
+  }).observe(document, { subtree: true, childList: true, characterData: true });
 });`;
 
 /** A tab kept open on one server for the whole run, recording every load it goes through. */
 export class Tab {
   readonly loads: Load[] = [];
+  readonly patches: Patch[] = [];
   private wake: (() => void) | null = null;
 
   private constructor(
@@ -57,6 +72,10 @@ export class Tab {
     const tab = new Tab(context, page, url);
     await page.exposeBinding("__benchLoad", (_source, load: Load) => {
       tab.loads.push(load);
+      tab.wake?.();
+    });
+    await page.exposeBinding("__benchPatch", (_source, patch: Patch) => {
+      tab.patches.push(patch);
       tab.wake?.();
     });
     await page.addInitScript(PAGE_REPORTER);
@@ -88,6 +107,22 @@ export class Tab {
     }
   }
 
+  /**
+   * When `marker` first became visible after the loads and patches already recorded (`from`): the
+   * page ready (DOMContentLoaded) of a load that shows it, or the moment a patch put it in the
+   * page; null once `deadline` (wall ms) passes.
+   */
+  async waitForVisible(marker: string, from: { loads: number; patches: number }, deadline: number): Promise<number | null> {
+    for (;;) {
+      const times = [
+        ...this.loads.slice(from.loads).filter((l) => l.marker === marker).map((l) => l.ready),
+        ...this.patches.slice(from.patches).filter((p) => p.marker === marker).map((p) => p.at),
+      ];
+      if (times.length) return Math.min(...times);
+      if (!(await this.nextLoad(deadline))) return null;
+    }
+  }
+
   /** Reloads from inside the page, as our client does (`location.reload()`): the load that follows, or null once `deadline` passes. */
   async reloadFromPage(deadline: number): Promise<Load | null> {
     const from = this.loads.length;
@@ -97,7 +132,7 @@ export class Tab {
     return this.loads[from] ?? null;
   }
 
-  /** Waits until no load has arrived for `quietMs`, or until `deadline`. */
+  /** Waits until no load or patch has arrived for `quietMs`, or until `deadline`. */
   async quiet(quietMs: number, deadline: number): Promise<void> {
     while (wall() < deadline) {
       if (!(await this.nextLoad(Math.min(deadline, wall() + quietMs)))) return;
@@ -108,7 +143,7 @@ export class Tab {
     while (this.loads.length < count && (await this.nextLoad(deadline)));
   }
 
-  /** True when a load arrived before `deadline`. */
+  /** True when a load (or a patch) arrived before `deadline`. */
   private nextLoad(deadline: number): Promise<boolean> {
     const wait = deadline - wall();
     if (wait <= 0) return Promise.resolve(false);

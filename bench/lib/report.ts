@@ -2,6 +2,7 @@ import type { FanoutResult } from "./fanout.ts";
 import type {
   BurstResult,
   ChurnResult,
+  GeneratorResult,
   IdleResult,
   LoadResult,
   LostResult,
@@ -15,8 +16,8 @@ import { median, percentile } from "./stats.ts";
 
 type PerServer<T> = Partial<Record<ContenderName, T>>;
 
-/** Everything one run measured, raw samples included; written to bench/results/latest.json. */
-export interface BenchResults {
+/** When, where and on which code a run measured. */
+export interface RunInfo {
   date: string;
   /** The storytime-reload commit measured, "+dirty" when src/ or client/ had uncommitted changes. */
   commit: string;
@@ -25,6 +26,15 @@ export interface BenchResults {
   machine: { cpu: string; cores: number; memoryGiB: number; os: string; kernel: string; bun: string; node: string; chromium: string };
   /** 1-minute load average before and after: anything else busy on the machine shows here. */
   loadAverage: { before: number; after: number };
+}
+
+/** What `bun run bench --generators` measured; written to bench/results/generators.json. */
+export interface GeneratorBenchResults extends RunInfo {
+  generators: GeneratorResult[];
+}
+
+/** Everything one run measured, raw samples included; written to bench/results/latest.json. */
+export interface BenchResults extends RunInfo {
   contenders: Array<{ name: ContenderName; version: string; command: string }>;
   startup: PerServer<StartupResult>;
   /** storytime-reload as released: the single executable (bytecode, no TypeScript to load). */
@@ -239,8 +249,44 @@ function againstBun(results: BenchResults): string {
   ].join("\n");
 }
 
+/** Each generator in its three modes: save → new content visible, and how many loads it took. */
+export function generatorsMarkdown(results: GeneratorBenchResults): string {
+  const rows = results.generators.flatMap((g) => {
+    if (g.missing) return [[`${g.name}`, "–", "–", `skipped: ${g.missing}`, "–", "–", "–"]];
+    return Object.entries(g.modes).map(([mode, r]) => {
+      const shownSaves = r.visible.length;
+      if (!r.command || (!shownSaves && !r.lost)) return [`${g.name} ${g.version}`, mode, r.command ? `\`${r.command}\`` : "–", r.note || "–", "–", "–", "–"];
+      return [
+        `${g.name} ${g.version}`,
+        mode,
+        `\`${r.command}\``,
+        p50p90(r.visible),
+        tally(r.loads) + (r.patches.some(Boolean) ? ` (DOM patches: ${tally(r.patches)})` : ""),
+        `${r.early}`,
+        `${r.lost} of ${shownSaves + r.lost}`,
+      ];
+    });
+  });
+  const costs = results.generators
+    .filter((g) => !g.missing)
+    .map((g) => `- ${g.name}: start-up alone (\`--version\`) ${ms(median(g.startup))} ms; a whole build with nothing changed ${ms(median(g.oneShotBuild))} ms (median of ${g.oneShotBuild.length})`);
+  return [
+    "**Save → new content visible, ms, p50 / p90; page loads per save (count × saves)**",
+    table(["generator", "mode", "command (in the project directory)", "save → visible", "page loads per save", "stale or blank loads", "saves lost"], rows),
+    "**What --build pays per save before rebuilding anything**",
+    costs.join("\n"),
+  ].join("\n\n");
+}
+
+/** "1 ×8, 2 ×2": how often each count came up, most common first. */
+function tally(counts: number[]): string {
+  const seen = new Map<number, number>();
+  for (const count of counts) seen.set(count, (seen.get(count) ?? 0) + 1);
+  return [...seen].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([count, times]) => `${count} ×${times}`).join(", ") || "–";
+}
+
 /** When and where the numbers were taken, as two lines: the run, then the machine. */
-export function machineLines(results: BenchResults): [string, string] {
+export function machineLines(results: RunInfo): [string, string] {
   const m = results.machine;
   const load = `load average ${results.loadAverage.before.toFixed(2)} before, ${results.loadAverage.after.toFixed(2)} after`;
   return [

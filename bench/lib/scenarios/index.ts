@@ -9,3 +9,4 @@ export * from "./fanout.ts";
 export * from "./load.ts";
 export * from "./recreate.ts";
 export * from "./rebuild.ts";
+export * from "./generators.ts";

@@ -1,0 +1,100 @@
+import { STOP_GRACE_MS, runners, seconds, spawnBuild, stopGroup, type BuildConfig, type BuildProcess } from "./build.ts";
+import { BuildOutput, readLines } from "./build-output.ts";
+import { AsWritten, log } from "./log.ts";
+
+export interface WatchBuildConfig extends Pick<BuildConfig, "command" | "input" | "output"> {
+  /** Told each time the command starts: its first build is on its way. */
+  onStart(): void;
+  /** Each line it prints, shown or not. */
+  onLine(line: string): void;
+  /** Told when it exits on its own, before any restart. */
+  onExit(): void;
+}
+
+/** A first restart is quick (a crash on a bad save); then each waits twice as long, up to this. */
+const FIRST_RESTART_MS = 1_000;
+const MAX_RESTART_MS = 30_000;
+/** A command that ran this long was healthy: its next death restarts it quickly again. */
+const HEALTHY_RUN_MS = 30_000;
+
+/**
+ * A generator's own watch mode (`hugo --watch`, `eleventy --watch`) run for as long as the server:
+ * it rebuilds in a running process, without paying the generator's start-up on every save as a
+ * `--build` does. It runs through the shell in a process group of its own, as builds do, so
+ * stopping it stops everything it started; its output is shown as it comes (as --verbose shows a
+ * build's: it never ends, so there is nothing to fold); if it dies, what is left of its group is
+ * stopped and it is started again, sooner after a long healthy run.
+ */
+export class WatchBuild {
+  private running: { pid: number; done: Promise<void> } | null = null;
+  private restartTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private deathsInARow = 0;
+  private readonly log = log.withTag("build");
+
+  constructor(private readonly config: WatchBuildConfig) {}
+
+  start(): void {
+    if (this.stopped) return;
+    const started = performance.now();
+    let proc: BuildProcess;
+    try {
+      proc = spawnBuild(this.config);
+    } catch (error) {
+      this.restartLater(started, `Could not start \`${this.config.command}\`: ${(error as Error).message}`);
+      return;
+    }
+    this.log.start(`Running \`${this.config.command}\`; it rebuilds on its own when sources change`);
+    this.config.onStart();
+    this.running = { pid: proc.pid, done: this.follow(proc, started) };
+    runners.add(this);
+  }
+
+  /** Ends the command's whole process group. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    const running = this.running;
+    if (!running) return;
+    stopGroup(running.pid, "SIGTERM");
+    await Promise.race([running.done, Bun.sleep(STOP_GRACE_MS)]);
+    stopGroup(running.pid, "SIGKILL");
+    runners.delete(this);
+  }
+
+  /** Ends the command's group at once, with no grace: this process is exiting. */
+  kill(): void {
+    if (this.running) stopGroup(this.running.pid, "SIGKILL");
+  }
+
+  private async follow(proc: BuildProcess, started: number): Promise<void> {
+    const output = new BuildOutput(true, {
+      line: (text) => this.log.log(new AsWritten(text)),
+      note: (text) => this.log.info(text),
+    });
+    const relay = (stderr: boolean) => (text: string) => {
+      output.add(text, stderr);
+      this.config.onLine(text);
+    };
+    void readLines(proc.stdout, relay(false));
+    void readLines(proc.stderr, relay(true));
+    const code = await proc.exited.catch(() => null);
+    output.end();
+    this.running = null;
+    runners.delete(this);
+    if (this.stopped) return;
+    // Whatever the shell started may outlive it, and would write beside the next one.
+    stopGroup(proc.pid, "SIGKILL");
+    this.config.onExit();
+    const ran = performance.now() - started;
+    const why = code === 0 && ran < HEALTHY_RUN_MS ? " (--watch-build wants a command that keeps running and rebuilds by itself, such as `hugo --watch`)" : "";
+    this.restartLater(started, `\`${this.config.command}\` exited with code ${code ?? "unknown"} after ${seconds(ran)}${why}`);
+  }
+
+  private restartLater(started: number, what: string): void {
+    this.deathsInARow = performance.now() - started >= HEALTHY_RUN_MS ? 1 : this.deathsInARow + 1;
+    const delay = Math.min(MAX_RESTART_MS, FIRST_RESTART_MS * 2 ** (this.deathsInARow - 1));
+    this.log.error(`${what}; starting it again in ${seconds(delay)}.`);
+    this.restartTimer = setTimeout(() => this.start(), delay);
+  }
+}
