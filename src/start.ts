@@ -1,38 +1,24 @@
 import { join } from "node:path";
-import { localUrl } from "./address.ts";
-import { BuildRunner } from "./build.ts";
-import { OutputChanges } from "./changes.ts";
+import { localUrl } from "./host.ts";
+import { BuildRunner } from "./build/runner.ts";
+import { OutputChanges } from "./http/gate.ts";
 import { displayPath } from "./paths.ts";
 import { instancesServing } from "./instances.ts";
-import { log } from "./log.ts";
-import { OutsideBuild } from "./outside-build.ts";
+import { log } from "./terminal/log.ts";
+import { OutsideBuild } from "./build/outside-build.ts";
 import { UsageError, isCode } from "./errors.ts";
 import type { Options } from "./options.ts";
-import { RELOAD_MESSAGE, RELOAD_TOPIC } from "./protocol.ts";
-import { reloadLog } from "./reload-log.ts";
-import { startServer, type ServerConfig } from "./server.ts";
-import { logStartup } from "./startup-log.ts";
-import { WatchBuild } from "./watch-build.ts";
+import { RELOAD_MESSAGE, RELOAD_TOPIC } from "./http/protocol.ts";
+import { reloadLog } from "./terminal/reload-lines.ts";
+import { startServer, type ServerConfig } from "./http/server.ts";
+import { logStartup } from "./terminal/startup-lines.ts";
+import { WatchBuild } from "./build/watch-build.ts";
 import { startWatcher, type Watcher } from "./watchers.ts";
-import { rearmMayLoseOtherEvents, watchTiming } from "./watch/platform.ts";
+import { platformTiming } from "./timing.ts";
+import { rearmMayLoseOtherEvents } from "./watch/platform.ts";
 import { ROOT_CHECK_MS } from "./watch/watch-tree.ts";
 
-const TIMING = watchTiming(process.platform);
-
-export const PAGE_GATE = {
-  /** Longer than the gaps inside one burst of writes (a build, a copy), far shorter than a person's next save. */
-  quietMs: TIMING.quietMs,
-  burstQuietMs: TIMING.burstQuietMs,
-  burstEvents: 20,
-  maxQuietWaitMs: 2_000,
-  /**
-   * Catalog builds of 10-60 s are normal, and a page served mid-build is half-written or stale:
-   * a tab that keeps loading until the build ends is what the user wants. Past two minutes a
-   * build is more likely stuck than slow, and the last output (which reloads once the build
-   * writes) is more use than a spinner.
-   */
-  maxBuildWaitMs: 120_000,
-};
+const TIMING = platformTiming(process.platform);
 
 /**
  * How far behind the clock a file's modification time may be: Linux stamps files from a clock
@@ -49,7 +35,7 @@ export interface App {
 /** `watch` is the seam through which tests make a watcher fail to start. */
 export async function start(options: Options, watch: typeof startWatcher = startWatcher): Promise<App> {
   const startedAt = Date.now();
-  const changes = new OutputChanges(PAGE_GATE);
+  const changes = new OutputChanges(TIMING.gate);
   const reloads = reloadLog(options.output);
   const server = listen(options, changes, reloads);
   // Each watcher's re-arm (reported as a null path) may have cost the others events on macOS.
@@ -63,7 +49,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
   const outside =
     options.build || !(options.inputs.length || options.watchBuild)
       ? null
-      : new OutsideBuild({ quietMs: PAGE_GATE.burstQuietMs, writerRunsHere: options.watchBuild !== null, onBusy: holdPages, confirmWrites: () => output.flush() });
+      : new OutsideBuild({ quietMs: TIMING.gate.burstQuietMs, writerRunsHere: options.watchBuild !== null, onBusy: holdPages, confirmWrites: () => output.flush() });
   const output = watch("output", options.output, (path) => {
     if (path === null) othersMayHaveMissed(output);
     outside?.wrote();
@@ -78,7 +64,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
         input: options.inputs[0] ?? null,
         output: options.output,
         onBusy: holdPages,
-        pagesWaitMs: PAGE_GATE.maxBuildWaitMs,
+        pagesWaitMs: TIMING.gate.maxBuildWaitMs,
         verbose: options.verbose,
         outputChanges: { version: () => changes.version, counted: () => output.flush() },
       })

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { StartupError } from "./errors.ts";
-import { log } from "./log.ts";
+import { log } from "./terminal/log.ts";
 import type { WatchCommand, WatchReport } from "./watch/messages.ts";
 import { ignoredTypeMessage } from "./watch/relevant.ts";
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BuildRunner, SAVE_SETTLE_MS, SELF_TRIGGER_BUILDS, shellCommand } from "../src/build.ts";
+import { BuildRunner, SAVE_SETTLE_MS, SELF_TRIGGER_BUILDS } from "../src/build/runner.ts";
+import { shellCommand } from "../src/build/shell.ts";
 import { UsageError } from "../src/errors.ts";
 import { resolveOptions } from "../src/options.ts";
 import { startWatcher } from "../src/watchers.ts";

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BuildRunner } from "../src/build.ts";
+import { BuildRunner } from "../src/build/runner.ts";
 import { ROOT_CHECK_MS } from "../src/watch/watch-tree.ts";
 import { startWatcher } from "../src/watchers.ts";
 import { ROOT, TestSocket, cleanup, logged, tempDir, testUnless, waitForLog } from "./helpers.ts";

@@ -1,6 +1,7 @@
-import { STOP_GRACE_MS, runners, seconds, spawnBuild, stopGroup, type BuildConfig, type BuildProcess } from "./build.ts";
-import { BuildOutput, readLines } from "./build-output.ts";
-import { AsWritten, log } from "./log.ts";
+import type { BuildConfig } from "./runner.ts";
+import { BuildOutput } from "./output.ts";
+import { STOP_GRACE_MS, readLines, runners, spawnBuild, stopGroup, type BuildProcess } from "./shell.ts";
+import { AsWritten, log, seconds } from "../terminal/log.ts";
 
 export interface WatchBuildConfig extends Pick<BuildConfig, "command" | "input" | "output"> {
   /** Told each time the command starts: its first build is on its way. */

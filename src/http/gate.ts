@@ -1,4 +1,4 @@
-import { settlesWithin } from "./promises.ts";
+import { settlesWithin } from "../promises.ts";
 
 export interface GateLimits {
   /** Quiet time after the last change before a page is served. */

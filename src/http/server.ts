@@ -1,18 +1,20 @@
 import { basename, isAbsolute } from "node:path";
 import type { Server, ServerWebSocket } from "bun";
-import type { OutputChanges } from "./changes.ts";
-import { clientScript, clientTag, clientUrl } from "./client.ts";
-import { SECURITY_HEADERS, createGuard, isExposed } from "./guard.ts";
+import type { OutputChanges } from "./gate.ts";
+import { clientScript, clientTag, clientUrl } from "./client-script.ts";
+import { isExposed } from "../host.ts";
+import { createGuard } from "./guard.ts";
+import { SECURITY_HEADERS } from "./headers.ts";
 import { pageEncoding, PRESCAN_BYTES, type PageEncoding } from "./charset.ts";
-import { isCode } from "./errors.ts";
+import { isCode } from "../errors.ts";
 import { fileStream, openRegular, readBytes, type OpenFile } from "./file-stream.ts";
 import { injectClient, injectClientStreaming, injectClientUtf16 } from "./inject.ts";
-import { log } from "./log.ts";
+import { log } from "../terminal/log.ts";
 import { PageCache, type CachedPage } from "./page-cache.ts";
-import { displayPath } from "./paths.ts";
+import { displayPath } from "../paths.ts";
 import { CLIENT_PATH, INTERNAL_PREFIX, RELOAD_MESSAGE, RELOAD_TOPIC, SOCKET_PATH } from "./protocol.ts";
 import { requestedRange, type ByteRange } from "./range.ts";
-import { resolveRequestPath } from "./static.ts";
+import { resolveRequestPath } from "./resolve.ts";
 
 export interface ServerConfig {
   root: string;

@@ -1,9 +1,9 @@
-import type { Subprocess } from "bun";
-import { BuildOutput, readLines } from "./build-output.ts";
-import { AsWritten, log, plural } from "./log.ts";
-import { displayPath } from "./paths.ts";
-import { settlesWithin } from "./promises.ts";
-import { watchTiming } from "./watch/platform.ts";
+import { BuildOutput } from "./output.ts";
+import { AsWritten, log, plural, seconds } from "../terminal/log.ts";
+import { displayPath } from "../paths.ts";
+import { settlesWithin } from "../promises.ts";
+import { watchTiming } from "../timing.ts";
+import { STOP_GRACE_MS, groupAlive, readLines, runners, spawnBuild, stopGroup, type BuildProcess } from "./shell.ts";
 
 export interface BuildConfig {
   command: string;
@@ -29,7 +29,6 @@ export interface BuildConfig {
 }
 
 const STILL_RUNNING_EVERY_MS = 10_000;
-export const STOP_GRACE_MS = 300;
 /**
  * How long the pipes are read after the build's shell exits. A background process the build
  * started (`tool --watch &`) keeps them open for as long as it lives, so the shell's exit, not the
@@ -51,12 +50,6 @@ export const SAVE_SETTLE_MS = watchTiming(process.platform).saveSettleMs;
 export const SELF_TRIGGER_BUILDS = 5;
 /** Events of a build's last writes may reach us just after its shell exits; they still count as the build's. */
 const BUILD_ECHO_MS = 50;
-
-/** Runners whose builds (or watch mode, see watch-build.ts) may still run: however this process exits, their process groups end with it. */
-export const runners = new Set<{ kill(): void }>();
-process.on("exit", () => {
-  for (const runner of runners) runner.kill();
-});
 
 /** The changes that triggered a build: every path, in order of arrival, and whether all came while a build ran. */
 interface Trigger {
@@ -283,63 +276,7 @@ export class BuildRunner {
   }
 }
 
-/**
- * The argv that runs `command` through the platform's shell. On Windows the command line is
- * handed to cmd.exe as typed (as Node does for `shell: true`): quoting it again by the C runtime's
- * rules would turn `echo "a b"` into `echo \"a b\"`. `/s` makes cmd.exe strip exactly the outer
- * quotes added here, `/d` skips AutoRun commands from the registry.
- */
-export function shellCommand(command: string, platform: NodeJS.Platform): { argv: string[]; windowsVerbatimArguments: boolean } {
-  if (platform === "win32") return { argv: ["cmd.exe", "/d", "/s", "/c", `"${command}"`], windowsVerbatimArguments: true };
-  // After "--" a command that starts with "-" is still the command, not an option of sh.
-  return { argv: ["/bin/sh", "-c", "--", command], windowsVerbatimArguments: false };
-}
-
-/** Whether any process of a build's group is alive (Windows has no groups; leftovers are not tracked there). */
-function groupAlive(pid: number): boolean {
-  if (process.platform === "win32") return false;
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export type BuildProcess = Subprocess<"ignore", "pipe", "pipe">;
-
-/** Starts `command` through the shell, in a process group of its own (so all it starts can be stopped with it), its output piped. */
-export function spawnBuild({ command, input, output }: Pick<BuildConfig, "command" | "input" | "output">): BuildProcess {
-  const { argv, windowsVerbatimArguments } = shellCommand(command, process.platform);
-  return Bun.spawn(argv, {
-    cwd: process.cwd(),
-    env: { ...process.env, STORYTIME_INPUT: input ?? "", STORYTIME_OUTPUT: output },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    detached: process.platform !== "win32",
-    windowsVerbatimArguments,
-  });
-}
-
-/** The negative pid reaches the build's whole process group; Windows has no groups, so taskkill walks the tree. */
-export function stopGroup(pid: number, signal: NodeJS.Signals): void {
-  if (process.platform === "win32") {
-    Bun.spawnSync(["taskkill", "/pid", String(pid), "/T", "/F"], { stdout: "ignore", stderr: "ignore" });
-    return;
-  }
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
 function describeTrigger({ paths }: Trigger): string {
   if (!paths.length) return "";
   return ` (${paths[0]} changed${paths.length > 1 ? ` and ${plural(paths.length - 1, "more file")}` : ""})`;
-}
-
-export function seconds(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
