@@ -64,6 +64,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
         input: options.inputs[0] ?? null,
         output: options.output,
         onBusy: holdPages,
+        saveSettleMs: TIMING.saveSettleMs,
         pagesWaitMs: TIMING.gate.maxBuildWaitMs,
         verbose: options.verbose,
         outputChanges: { version: () => changes.version, counted: () => output.flush() },

@@ -14,7 +14,7 @@ async function runBuild(command: string, config: Partial<BuildConfig> = {}): Pro
   const dir = tempDir();
   const mark = logged.length;
   let idle: Promise<void> | undefined;
-  const runner = new BuildRunner({ command, input: dir, output: dir, onBusy: (done) => (idle = done), ...config });
+  const runner = new BuildRunner({ command, input: dir, output: dir, saveSettleMs: 10, onBusy: (done) => (idle = done), ...config });
   try {
     runner.startNow();
     await idle;

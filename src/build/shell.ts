@@ -1,9 +1,42 @@
-import type { Subprocess } from "bun";
-import type { BuildConfig } from "./runner.ts";
+import { settlesWithin } from "../promises.ts";
 
-export const STOP_GRACE_MS = 300;
+/**
+ * How builds run: through the platform's shell, in a process group of their own so that
+ * everything a build starts is stopped with it, their output relayed line by line.
+ */
 
-/** Runners whose builds (or watch mode, see watch-build.ts) may still run: however this process exits, their process groups end with it. */
+/** A command to run, and the paths it is told in STORYTIME_INPUT and STORYTIME_OUTPUT. */
+export interface BuildCommand {
+  command: string;
+  input: string | null;
+  output: string;
+}
+
+/** A running build's shell, as the runners see it. */
+export interface BuildProcess {
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  /** The shell's exit code. */
+  readonly exited: Promise<number>;
+  /** Signals its whole process group; on Windows, which has no groups, ends its process tree. */
+  kill(signal: "SIGTERM" | "SIGKILL"): void;
+  /** Whether any process of its group still runs (never on Windows: what a build leaves running there is not tracked). */
+  groupAlive(): boolean;
+}
+
+/** Starts a build; the seam through which tests run builds without a shell. */
+export type SpawnBuild = (build: BuildCommand) => BuildProcess;
+
+/** How long a stopped build's group has to end on SIGTERM before it is killed. */
+const STOP_GRACE_MS = 300;
+/**
+ * How long the pipes are read after the build's shell exits. A background process the build
+ * started (`tool --watch &`) keeps them open for as long as it lives, so the shell's exit, not the
+ * pipes' end, is what ends a build; this only catches the last lines already on their way.
+ */
+const DRAIN_MS = 100;
+
+/** Runners whose builds (or watch mode) may still run: however this process exits, their process groups end with it. */
 export const runners = new Set<{ kill(): void }>();
 process.on("exit", () => {
   for (const runner of runners) runner.kill();
@@ -21,23 +54,10 @@ export function shellCommand(command: string, platform: NodeJS.Platform): { argv
   return { argv: ["/bin/sh", "-c", "--", command], windowsVerbatimArguments: false };
 }
 
-/** Whether any process of a build's group is alive (Windows has no groups; leftovers are not tracked there). */
-export function groupAlive(pid: number): boolean {
-  if (process.platform === "win32") return false;
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export type BuildProcess = Subprocess<"ignore", "pipe", "pipe">;
-
 /** Starts `command` through the shell, in a process group of its own (so all it starts can be stopped with it), its output piped. */
-export function spawnBuild({ command, input, output }: Pick<BuildConfig, "command" | "input" | "output">): BuildProcess {
+export const spawnBuild: SpawnBuild = ({ command, input, output }) => {
   const { argv, windowsVerbatimArguments } = shellCommand(command, process.platform);
-  return Bun.spawn(argv, {
+  const proc = Bun.spawn(argv, {
     cwd: process.cwd(),
     env: { ...process.env, STORYTIME_INPUT: input ?? "", STORYTIME_OUTPUT: output },
     stdin: "ignore",
@@ -46,10 +66,37 @@ export function spawnBuild({ command, input, output }: Pick<BuildConfig, "comman
     detached: process.platform !== "win32",
     windowsVerbatimArguments,
   });
+  return {
+    stdout: proc.stdout,
+    stderr: proc.stderr,
+    exited: proc.exited,
+    kill: (signal) => stopGroup(proc.pid, signal),
+    groupAlive: () => groupAlive(proc.pid),
+  };
+};
+
+/** Asks the group to end, gives it STOP_GRACE_MS (or until `done`), then kills what is left: the shell may exit on SIGTERM while something it started does not. */
+export async function stopGracefully(proc: BuildProcess, done: Promise<unknown>): Promise<void> {
+  proc.kill("SIGTERM");
+  await Promise.race([done, Bun.sleep(STOP_GRACE_MS)]);
+  proc.kill("SIGKILL");
+}
+
+/** Relays both pipes line by line; settles once both have ended, never rejects. */
+export async function relayLines(proc: BuildProcess, emit: (line: string, stderr: boolean) => void): Promise<void> {
+  await Promise.all([readLines(proc.stdout, (line) => emit(line, false)), readLines(proc.stderr, (line) => emit(line, true))]);
+}
+
+/**
+ * Once the shell has exited: waits up to DRAIN_MS for the relay to end, and says whether the build
+ * left something running. Open pipes alone prove nothing: a process outside the group may hold them.
+ */
+export async function leftRunning(proc: BuildProcess, relayed: Promise<void>): Promise<boolean> {
+  return !(await settlesWithin(relayed, DRAIN_MS)) && proc.groupAlive();
 }
 
 /** The negative pid reaches the build's whole process group; Windows has no groups, so taskkill walks the tree. */
-export function stopGroup(pid: number, signal: NodeJS.Signals): void {
+function stopGroup(pid: number, signal: NodeJS.Signals): void {
   if (process.platform === "win32") {
     Bun.spawnSync(["taskkill", "/pid", String(pid), "/T", "/F"], { stdout: "ignore", stderr: "ignore" });
     return;
@@ -58,6 +105,16 @@ export function stopGroup(pid: number, signal: NodeJS.Signals): void {
     process.kill(-pid, signal);
   } catch {
     // Already gone.
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  if (process.platform === "win32") return false;
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
