@@ -5,9 +5,7 @@ import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
 import { resolveHost } from "./host.ts";
 import { StartupError, UsageError } from "./errors.ts";
-import { registerInstance } from "./instances.ts";
 import { log } from "./terminal/log.ts";
-import { openBrowser } from "./terminal/open-browser.ts";
 import { DEFAULTS, resolveOptions, type RawArgs } from "./options.ts";
 import { start, type App } from "./start.ts";
 
@@ -84,20 +82,7 @@ export const command = defineCommand({
       return null;
     }
     const resolved = resolveOptions({ ...args, input: everyValue(rawArgs, "input") } as RawArgs);
-    const options = { ...resolved, hostAddresses: await resolveHost(resolved.host) };
-    const app = await start(options);
-    const instance = registerInstance(options.output, app.url);
-    for (const other of instance.others) {
-      log.warn(`Another storytime-reload (pid ${other.pid}, ${other.url}) also serves this output; if both build, their builds overwrite each other: stop one.`);
-    }
-    if (options.open) void openBrowser(app.url);
-    return {
-      ...app,
-      async stop() {
-        instance.release();
-        await app.stop();
-      },
-    };
+    return start({ ...resolved, hostAddresses: await resolveHost(resolved.host) });
   },
 });
 

@@ -23,10 +23,10 @@ export function watchTiming(platform: NodeJS.Platform): WatchTiming {
 }
 
 /**
- * How long a page waits for output that never goes quiet, and so how long a watcher's flush is
- * awaited without evidence: a page is served once either runs out, so they are one limit.
+ * How long a page waits for output that never goes quiet, and how long a watcher's flush is
+ * awaited without evidence (watchers.ts): a page is served once either runs out, so they are one limit.
  */
-const QUIET_WAIT_LIMIT_MS = 2_000;
+export const QUIET_WAIT_LIMIT_MS = 2_000;
 
 /** Every wait of the running app that depends on the platform, computed once at start-up. */
 export interface Timing {
@@ -34,8 +34,6 @@ export interface Timing {
   saveSettleMs: number;
   /** When pages are served while the output changes (http/gate.ts). */
   gate: GateLimits;
-  /** How long a watcher's flush is awaited before it counts as unconfirmed. */
-  flushLimitMs: number;
 }
 
 export function platformTiming(platform: NodeJS.Platform): Timing {
@@ -56,6 +54,5 @@ export function platformTiming(platform: NodeJS.Platform): Timing {
        */
       maxBuildWaitMs: 120_000,
     },
-    flushLimitMs: QUIET_WAIT_LIMIT_MS,
   };
 }

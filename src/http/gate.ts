@@ -38,6 +38,11 @@ export class OutputChanges {
     this.confirm = confirm;
   }
 
+  /** Resolves once the output watcher has reported every change made before the call (at once before it exists). */
+  async allReported(): Promise<void> {
+    await this.confirm?.();
+  }
+
   /** `listener` runs at every change, once the counter has moved. */
   onChange(listener: () => void): void {
     this.changeListeners.push(listener);
@@ -53,9 +58,12 @@ export class OutputChanges {
     return this.version;
   }
 
-  /** Pages wait for `build` to settle before they are served. */
+  /**
+   * Pages wait for `build` to settle, and then until the output watcher has reported the build's
+   * last write: evidence that its writes are in, not a guessed while.
+   */
   holdFor(build: Promise<unknown>): void {
-    const held = build.finally(() => {
+    const held = build.then(() => this.allReported()).finally(() => {
       this.buildEndedAt = performance.now();
       if (this.build === held) this.build = null;
     });
@@ -92,7 +100,7 @@ export class OutputChanges {
 
   /**
    * How much longer pages must wait. A build's end (once the output watcher has reported its last
-   * write, see start.ts) says its writes are done, so changes up to it need no further quiet
+   * write, see holdFor) says its writes are done, so changes up to it need no further quiet
    * time; any later change is someone else's and does.
    */
   private waitNeeded(): number {
