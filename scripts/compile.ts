@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { displayPath } from "../src/paths.ts";
 
 const ROOT = join(import.meta.dir, "..");
 
@@ -41,12 +42,6 @@ export function describeFailure(error: unknown): string {
   return errors.map((e) => (e instanceof Error ? e.message : String(e)).split("\n")[0]).join("; ");
 }
 
-/** Relative to where the script was run from when inside it, else absolute. */
-export function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
-}
-
 export function megabytes(path: string): string {
   return `${(statSync(path).size / 1024 / 1024).toFixed(1)} MB`;
 }
@@ -55,7 +50,7 @@ if (import.meta.main) {
   const { values } = parseArgs({ options: { outfile: { type: "string", default: join(ROOT, "dist", "storytime-reload") } } });
   try {
     const binary = await compile(resolve(values.outfile));
-    console.log(`Built ${shown(binary)} (${megabytes(binary)}) for this machine.`);
+    console.log(`Built ${displayPath(binary)} (${megabytes(binary)}) for this machine.`);
   } catch (error) {
     console.error(`compile: ${describeFailure(error)}`);
     process.exit(1);

@@ -10,7 +10,7 @@ import { plural } from "../terminal/log.ts";
 
 /** A failed build shows at least its last TAIL_LINES lines, and its last STDERR_LINES lines of stderr among the rest. */
 export const TAIL_LINES = 20;
-export const STDERR_LINES = 100;
+const STDERR_LINES = 100;
 /** Past this rate shown output is counted, not printed: a flooding build must not stall the server on a slow terminal. */
 const SHOWN_LINES_PER_SECOND = 200;
 
@@ -23,7 +23,7 @@ interface Line {
   shown: boolean;
 }
 
-export interface OutputSink {
+interface OutputSink {
   /** A line of the build's own output, as it wrote it. */
   line(text: string): void;
   /** A note about the output (what was left out), in our own words. */

@@ -20,7 +20,7 @@
  * A rebuild starts with an input save, with the writer's start, or (for a writer we run, which
  * may rebuild for changes we do not watch) with any write.
  */
-export interface OutsideBuildConfig {
+interface OutsideBuildConfig {
   /** The shortest quiet time that ends a rebuild: the page gate's own for a burst of writes. */
   quietMs: number;
   /** Whether every output write is a rebuild's (the writer runs under us), not only those after a save. */

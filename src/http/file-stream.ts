@@ -9,7 +9,7 @@ const CHUNK_BYTES = 256 * 1024;
 /** Windows has no O_NONBLOCK, nor FIFOs to swap in. */
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
-export interface OpenFile {
+interface OpenFile {
   handle: FileHandle;
   /** Of the file opened, not of whatever the path named when it was resolved. */
   stats: Stats;

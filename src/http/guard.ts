@@ -7,7 +7,7 @@ import { SECURITY_HEADERS } from "./headers.ts";
  * the user visits: those sites must not read the catalog through DNS rebinding (Host), a
  * cross-site WebSocket (Origin), or a cross-site <script>/<img> load (Sec-Fetch-*).
  */
-export interface Guard {
+interface Guard {
   /** A 400 (malformed Host) or 403 for a request that must not be answered, or null to let it through. */
   refuse(request: Request): Response | null;
   /**

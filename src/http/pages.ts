@@ -12,7 +12,7 @@ import { PageCache, type CachedPage } from "./page-cache.ts";
 import { rangeInit, requestedRange, unsatisfiable } from "./range.ts";
 import { resolveRequestPath } from "./resolve.ts";
 
-export interface OutputConfig {
+interface OutputConfig {
   /** The output directory. */
   root: string;
   /** The address listened on: served to the network, the 404 page names less of this machine. */

@@ -1,12 +1,14 @@
 import { accessSync, constants, existsSync, lstatSync, realpathSync, statSync, unlinkSync, watch, writeFileSync, type FSWatcher } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { trackSourceDirectories } from "./directories.ts";
 import { FLUSH_MARKER_PREFIX } from "./messages.ts";
 import { watchLinkTargets } from "./links.ts";
 import { isSiblingEvent, watchesAncestors, watchFollowsMovedDirectories } from "./platform.ts";
-import { isDirectory, mustRearm, nearestDirectory, rootState, type RootState } from "./root.ts";
+import { isCode } from "../errors.ts";
+import { isDirectory, isInside } from "../paths.ts";
+import { mustRearm, nearestDirectory, rootState, type RootState } from "./root.ts";
 
-export interface TreeEvents {
+interface TreeEvents {
   /**
    * A path relative to the root changed, or null when the tree changed as a whole: the root
    * itself appeared, vanished or was replaced, the watch was armed again, a directory of sources
@@ -116,9 +118,8 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
 
   /** The directory below the root that an error of the watch names, relative to the root; null for an error of the root itself. */
   function unwatchableUnder(error: NodeJS.ErrnoException): string | null {
-    if (!error.path || !watched) return null;
-    const dir = relative(watched, error.path);
-    return dir && !dir.startsWith("..") && !isAbsolute(dir) ? dir : null;
+    if (!error.path || !watched || !isInside(error.path, watched)) return null;
+    return relative(watched, error.path) || null;
   }
 
   function leaveOut(dir: string, code: string | undefined) {
@@ -132,7 +133,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
     // A path past PATH_MAX cannot even be asked whether it exists: moved away with the directory named, it is gone.
     const named = existsSync(join(root, name));
     for (const dir of unwatchable) {
-      if (dir !== name && !dir.startsWith(name + sep)) continue;
+      if (!isInside(dir, name)) continue;
       const now = named ? readability(join(root, dir)) : "gone";
       if (now === "unreadable") continue;
       unwatchable.delete(dir);
@@ -171,8 +172,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
         if (announce && options.probeRearms) probeWatch();
         errorShown = false;
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== "ENOENT" && code !== "ENOTDIR") reportOnce(error as NodeJS.ErrnoException);
+        if (!isCode(error, "ENOENT") && !isCode(error, "ENOTDIR")) reportOnce(error as NodeJS.ErrnoException);
         disarm();
         armed = { kind: "missing" };
       }
@@ -203,7 +203,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
 
   function onWatcherError(error: NodeJS.ErrnoException) {
     // Out of watches: the watch stays as far as it got, and the user is told how to raise the limit.
-    if (error.code === "ENOSPC" || error.code === "EMFILE") return reportOnce(error);
+    if (isCode(error, "ENOSPC") || isCode(error, "EMFILE")) return reportOnce(error);
     // One directory the watch could not open: the rest of the tree is watched, and arming
     // again would only meet the same directory (every second, announcing a change each time).
     const dir = unwatchableUnder(error);
@@ -274,7 +274,6 @@ function readability(path: string): "readable" | "unreadable" | "gone" {
     accessSync(path, constants.R_OK | constants.X_OK);
     return "readable";
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === "ENOENT" || code === "ENOTDIR" ? "gone" : "unreadable";
+    return isCode(error, "ENOENT") || isCode(error, "ENOTDIR") ? "gone" : "unreadable";
   }
 }
