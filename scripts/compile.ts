@@ -19,8 +19,10 @@ export function entrypoints(): string[] {
 /**
  * Builds one standalone executable and returns its path (Bun adds `.exe` for Windows).
  *
- * Bytecode cuts start-up (bench/README.md has the numbers) and needs
- * ESM: with the default CJS, `import.meta` is a syntax error and the binary does not start.
+ * Bytecode cuts start-up (bench/README.md has the numbers) and, in Bun 1.4.5, needs ESM: with the
+ * default CJS, `import.meta` is a syntax error and the binary does not start, and workers do not
+ * find their embedded code (https://github.com/oven-sh/bun/issues/40903). The compiled-binary
+ * tests run the binary from another directory, which checks both.
  * The user's bunfig.toml and .env belong to their project, not to this tool, so the binary
  * does not load them from the directory it runs in.
  */

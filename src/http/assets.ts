@@ -19,7 +19,8 @@ export async function serveAsset(request: Request, path: string): Promise<Respon
     const { start, end } = range ?? { start: 0, end: stats.size - 1 };
     const init = rangeInit(headers, range, stats.size);
     // Read, not sent from the file: a file truncated while the kernel sends it would leave the
-    // response short of its announced length, and the browser waiting, until the idle timeout.
+    // response short of its announced length, and the browser waiting, until the idle timeout
+    // (fileStream says more).
     if (end - start < STREAM_ABOVE_BYTES) return new Response(await readBytes(handle, start, end - start + 1), init);
     streaming = true;
     return new Response(fileStream(handle, start, range ? end : undefined), init);

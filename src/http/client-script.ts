@@ -2,10 +2,10 @@ import { reloadClient } from "../../client/reload.ts";
 import { CLIENT_PATH, RELOAD_MESSAGE, SOCKET_PATH } from "./protocol.ts";
 
 /**
- * Only folds the events of one save that arrive together. Bursts need no longer wait: the
- * client closes its socket as it reloads, and the server holds the HTML until the output has
+ * Only folds the events of one save that arrive together. A burst needs no wait of its own here:
+ * the client closes its socket as it reloads, and the server holds the HTML until the output has
  * been quiet, so a page reloaded mid-burst is served after it. Any longer and this wait is most
- * of the time from save to navigation start (bench/README.md has the history).
+ * of the time from save to navigation start (bench/README.md has the measurements).
  */
 const CLIENT_DEBOUNCE_MS = 2;
 

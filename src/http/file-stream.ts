@@ -67,9 +67,11 @@ export async function readBytes(handle: FileHandle, start: number, length: numbe
 
 /**
  * Bytes `start` to `end` (inclusive; by default to the end) of an open file as a stream that ends
- * where the file ends when it is read, and closes the handle when it ends or is cancelled. Bun's
- * own file streams (and sendfile) go by the size seen at open: a file truncated meanwhile (a build
- * rewriting it) leaves the response waiting for bytes that never come, until the idle timeout.
+ * where the file ends when it is read, and closes the handle when it ends or is cancelled. Bun
+ * 1.4.5's own file streams (and sendfile) go by the size seen at open: a file truncated meanwhile
+ * (a build rewriting it) leaves the response waiting for bytes that never come, until the idle
+ * timeout (https://github.com/oven-sh/bun/pull/41622, open; checked by the test "an asset
+ * truncated while it is sent ends the response promptly").
  */
 export function fileStream(handle: FileHandle, start = 0, end = Number.POSITIVE_INFINITY): ReadableStream<Uint8Array> {
   let position = start;

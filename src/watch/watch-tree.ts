@@ -32,9 +32,11 @@ export interface TreeOptions {
 }
 
 /**
- * A watch opened on a path just deleted and recreated can come up dead (Bun keeps one native
- * watcher per path and may hand back the old one), and the root check cannot tell: the path is
- * the new directory. A marker written into it must be reported within this long, or it is armed again.
+ * A watch opened on a path just deleted and recreated can come up dead (Bun 1.4.5 keeps one native
+ * watcher per path and may hand back the old one: https://github.com/oven-sh/bun/issues/42570),
+ * and the root check cannot tell: the path is the new directory. A marker written into it must be
+ * reported within this long, or it is armed again. Remove the probe once Bun starts a new watch for
+ * a recreated path (https://github.com/oven-sh/bun/pull/39827).
  */
 const PROBE_MS = 300;
 const PROBE_RETRIES = 5;
@@ -144,13 +146,15 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
   function arm(announce: boolean) {
     if (closed) return;
     // Close first: Bun shares one native watcher per path, and a new watch opened while the
-    // old one is still open joins the old, dead one instead of watching the new directory.
+    // old one is still open joins the old, dead one instead of watching the new directory
+    // (https://github.com/oven-sh/bun/issues/42570).
     disarm();
     armed = rootState(root);
     if (armed.kind === "dir") {
       try {
-        // FSEvents reports real paths (/private/var/…) and Bun matches them against the watched
-        // path by prefix: watching through a symlink there would match nothing.
+        // FSEvents reports real paths (/private/var/…) and Bun 1.4.5 matches them against the
+        // watched path by prefix: watching through a symlink there would match nothing (Bun's
+        // watcher source; no Bun issue found).
         const path = (watched = process.platform === "darwin" ? realpathSync(root) : root);
         watcher = watch(path, { recursive: true }, (event, name) => {
           if (name && isSiblingEvent(process.platform, path, String(name), existsSync)) return;
@@ -160,9 +164,9 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
         });
         watcher.on("error", onWatcherError);
         watchSwaps();
-        // After the worker says ready: walking a large tree for links would delay start-up (10,000
-        // files: 18 ms to ready without the walk, 41 ms with it), and a link is rarely edited then.
-        // The same for the walk that finds which directories hold sources.
+        // After the worker says ready: walking a large tree for links would delay start-up (bench/README.md
+        // has the cost), and a link is rarely edited then. The same for the walk that finds which
+        // directories hold sources.
         const armedWatcher = watcher;
         setTimeout(() => {
           if (closed || watcher !== armedWatcher) return;
