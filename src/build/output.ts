@@ -14,6 +14,13 @@ const STDERR_LINES = 100;
 /** Past this rate shown output is counted, not printed: a flooding build must not stall the server on a slow terminal. */
 const SHOWN_LINES_PER_SECOND = 200;
 
+interface OutputSink {
+  /** A line of the build's own output, as it wrote it. */
+  line(text: string): void;
+  /** A note about the output (what was left out), in our own words. */
+  note(text: string): void;
+}
+
 interface Line {
   /** Its place among every line of the build. */
   at: number;
@@ -21,13 +28,6 @@ interface Line {
   unshownBefore: number;
   text: string;
   shown: boolean;
-}
-
-interface OutputSink {
-  /** A line of the build's own output, as it wrote it. */
-  line(text: string): void;
-  /** A note about the output (what was left out), in our own words. */
-  note(text: string): void;
 }
 
 export class BuildOutput {
