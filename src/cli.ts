@@ -3,11 +3,9 @@ import { defineCommand, runCommand, type ArgsDef } from "citty";
 import { readFileSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
-import { resolveHost } from "./address.ts";
+import { resolveHost } from "./host.ts";
 import { StartupError, UsageError } from "./errors.ts";
-import { registerInstance } from "./instances.ts";
-import { log } from "./log.ts";
-import { openBrowser } from "./open.ts";
+import { log } from "./terminal/log.ts";
 import { DEFAULTS, resolveOptions, type RawArgs } from "./options.ts";
 import { start, type App } from "./start.ts";
 
@@ -84,20 +82,7 @@ export const command = defineCommand({
       return null;
     }
     const resolved = resolveOptions({ ...args, input: everyValue(rawArgs, "input") } as RawArgs);
-    const options = { ...resolved, hostAddresses: await resolveHost(resolved.host) };
-    const app = await start(options);
-    const instance = registerInstance(options.output, app.url);
-    for (const other of instance.others) {
-      log.warn(`Another storytime-reload (pid ${other.pid}, ${other.url}) also serves this output; if both build, their builds overwrite each other: stop one.`);
-    }
-    if (options.open) void openBrowser(app.url);
-    return {
-      ...app,
-      async stop() {
-        instance.release();
-        await app.stop();
-      },
-    };
+    return start({ ...resolved, hostAddresses: await resolveHost(resolved.host) });
   },
 });
 
@@ -278,13 +263,13 @@ export async function main(rawArgs: string[]): Promise<void> {
 
 /**
  * The first signal stops the server and gives the build a moment to end; a second one (an
- * impatient Ctrl-C) exits at once, and the exit itself kills the build's process group (build.ts),
+ * impatient Ctrl-C) exits at once, and the exit itself kills the build's process group (build/shell.ts),
  * so nothing is left running either way.
  */
 function stopOnSignals(stop: () => Promise<void>) {
   // SIGHUP too: the build runs in its own session, so a closed terminal would otherwise orphan it.
   // On Windows, Bun (libuv) turns Ctrl-C into SIGINT, Ctrl-Break into SIGBREAK and a closed console
-  // window into SIGHUP; SIGTERM never arrives there.
+  // window into SIGHUP; SIGTERM never arrives there (https://nodejs.org/api/process.html#signal-events).
   const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
   if (process.platform === "win32") codes.SIGBREAK = 149;
   // `nohup` ignores SIGHUP so that a job outlives its terminal; a handler would undo that.

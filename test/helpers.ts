@@ -2,9 +2,9 @@ import { describe, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { log } from "../src/log.ts";
+import { log } from "../src/terminal/log.ts";
 import { resolveOptions, type RawArgs } from "../src/options.ts";
-import { SOCKET_PATH } from "../src/protocol.ts";
+import { SOCKET_PATH } from "../src/http/protocol.ts";
 import { start, type App } from "../src/start.ts";
 
 /** What the in-process server logged, one string per message ("tag: text"), instead of the terminal. */

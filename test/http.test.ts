@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { clientScript, clientUrl } from "../src/client.ts";
+import { clientScript, clientUrl } from "../src/http/client-script.ts";
 import { POSIX_FS_SKIP, cleanup, logged, startApp, tempDir, testUnless, url, waitForLog } from "./helpers.ts";
 import { CLI, launch } from "./process.ts";
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { printable } from "../src/printable.ts";
+import { printable } from "../src/terminal/printable.ts";
 import { TestSocket, cleanup, tempDir, describeUnless, POSIX_FS_SKIP } from "./helpers.ts";
 import { CLI, launch } from "./process.ts";
 

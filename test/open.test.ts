@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { openBrowser } from "../src/open.ts";
+import { openBrowser } from "../src/terminal/open-browser.ts";
 import { logged } from "./helpers.ts";
 
 const URL = "http://127.0.0.1:8080/";

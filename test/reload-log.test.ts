@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeReload, reloadLog } from "../src/reload-log.ts";
+import { describeReload, reloadLog } from "../src/terminal/reload-lines.ts";
 import { TestSocket, cleanup, logged, startApp, tempDir, waitForLog, describeUnless, POSIX_SHELL_SKIP } from "./helpers.ts";
 
 describe("describeReload", () => {

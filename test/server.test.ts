@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RELOAD_MESSAGE } from "../src/protocol.ts";
+import { RELOAD_MESSAGE } from "../src/http/protocol.ts";
 import { ROOT, TestSocket, cleanup, logged, startApp, tempDir, url, waitForLog } from "./helpers.ts";
 
 afterEach(cleanup);

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { NetworkInterfaceInfo } from "node:os";
 import { join } from "node:path";
 import type { Options } from "../src/options.ts";
-import { logStartup } from "../src/startup-log.ts";
+import { logStartup } from "../src/terminal/startup-lines.ts";
 import { logged, tempDir } from "./helpers.ts";
 
 const LAN = { eth0: [{ address: "192.168.1.20", family: "IPv4", internal: false } as NetworkInterfaceInfo] };

@@ -1,4 +1,5 @@
-import { ipVersion } from "./ip.ts";
+import { ipVersion, isLoopbackName } from "../host.ts";
+import { SECURITY_HEADERS } from "./headers.ts";
 
 /**
  * Every check that stands between a hostile web page and the files on this machine, in one
@@ -6,22 +7,18 @@ import { ipVersion } from "./ip.ts";
  * the user visits: those sites must not read the catalog through DNS rebinding (Host), a
  * cross-site WebSocket (Origin), or a cross-site <script>/<img> load (Sec-Fetch-*).
  */
-export interface Guard {
+interface Guard {
   /** A 400 (malformed Host) or 403 for a request that must not be answered, or null to let it through. */
   refuse(request: Request): Response | null;
   /**
    * A 403 for a request on the WebSocket path from a page of another origin. Asked of every request
-   * on that path, whatever its Upgrade headers: Bun upgrades on more spellings of them
-   * (`websocket, foo`, two Upgrade lines) than a check of the header could keep up with.
+   * on that path, whatever its Upgrade headers: Bun 1.4.5 upgrades on more spellings of them
+   * (`websocket, foo`, two Upgrade lines; checked by the test "an upgrade Bun accepts under any
+   * spelling of its headers is refused from another site's page") than a check of the header
+   * could keep up with.
    */
   refuseSocket(request: Request): Response | null;
 }
-
-/** Headers added to every response: nothing is readable or embeddable cross-origin. */
-export const SECURITY_HEADERS = {
-  "cross-origin-resource-policy": "same-origin",
-  "x-content-type-options": "nosniff",
-} as const;
 
 export function createGuard(listenHost: string): Guard {
   const allowedHost = listenHost.toLowerCase();
@@ -43,9 +40,10 @@ export function createGuard(listenHost: string): Guard {
           );
         }
       }
-      // As Vite does for scripts (XSSI: a page on another port of localhost is same-site, not
-      // same-origin, and could run or embed what it loads), for every kind of no-cors load: the
-      // catalog's own pages load it same-origin, and a typed URL or bookmark says "none".
+      // As Vite does for scripts, for every kind of no-cors load (XSSI: a page on another port of
+      // localhost is same-site, not same-origin, and could run or embed what it loads; see
+      // https://github.com/webpack/webpack-dev-server/security/advisories/GHSA-4v9v-hfq4-rm2v):
+      // the catalog's own pages load it same-origin, and a typed URL or bookmark says "none".
       const fetchSite = request.headers.get("sec-fetch-site");
       if (request.headers.get("sec-fetch-mode") === "no-cors" && fetchSite !== null && fetchSite !== "same-origin" && fetchSite !== "none") {
         return refusal(403, "Loads of the catalog from other sites are refused: only its own pages may load its files.");
@@ -99,20 +97,6 @@ function parseHost(host: string): { hostname: string; port: string } | { problem
 /** Lowercase, IPv6 without brackets, and without the trailing dot of a fully qualified name ("localhost." is localhost). */
 function normalHostname(hostname: string): string {
   return hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase().replace(/\.$/, "");
-}
-
-function isLoopbackName(hostname: string): boolean {
-  return (
-    hostname === "localhost" ||
-    hostname.endsWith(".localhost") ||
-    hostname === "::1" ||
-    (ipVersion(hostname) === 4 && hostname.startsWith("127."))
-  );
-}
-
-/** True when `host` makes the server reachable from other machines. */
-export function isExposed(host: string): boolean {
-  return !isLoopbackName(host.toLowerCase());
 }
 
 function refusal(status: 400 | 403, reason: string): Response {
