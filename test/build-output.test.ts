@@ -1,23 +1,28 @@
 import { afterEach, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BuildRunner, type BuildConfig } from "../src/build.ts";
 import { MAX_LINE_CHARS, TAIL_LINES } from "../src/build-output.ts";
-import { cleanup, describeUnless, logged, POSIX_SHELL_SKIP, startApp, tempDir, waitForLog } from "./helpers.ts";
-import { CLI, launch } from "./process.ts";
+import { startApp } from "./helpers/app.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { CLI, tempDir } from "./helpers/files.ts";
+import { captureLogs } from "./helpers/logs.ts";
+import { launch } from "./helpers/process.ts";
+import { project } from "./helpers/projects.ts";
+import { describeUnless, POSIX_SHELL_SKIP } from "./helpers/skip.ts";
 
 afterEach(cleanup);
 
 /** Runs one build to its end and returns what it logged, without the "storytime:build: " tag. */
 async function runBuild(command: string, config: Partial<BuildConfig> = {}): Promise<string[]> {
   const dir = tempDir();
-  const mark = logged.length;
+  const logs = captureLogs();
   let idle: Promise<void> | undefined;
   const runner = new BuildRunner({ command, input: dir, output: dir, onBusy: (done) => (idle = done), ...config });
   try {
     runner.startNow();
     await idle;
-    return logged.slice(mark).map((line) => line.replace(/^storytime:build: /, ""));
+    return logs.lines.map((line) => line.replace(/^storytime:build: /, ""));
   } finally {
     await runner.stop();
   }
@@ -71,36 +76,31 @@ describeUnless(POSIX_SHELL_SKIP)("a failed build", () => {
 
 describeUnless(POSIX_SHELL_SKIP)("a successful build", () => {
   test("is folded to its start, its last line and its time; the fold is explained once", async () => {
-    const dir = tempDir();
-    const input = join(dir, "in");
-    mkdirSync(input);
-    writeFileSync(join(input, "page.md"), "one");
-    const mark = logged.length;
-    const write = `mkdir -p "$STORYTIME_OUTPUT" && cp "$STORYTIME_INPUT/page.md" "$STORYTIME_OUTPUT/index.html"`;
-    await startApp({ input, output: join(dir, "out"), build: `${write}; ${lines(36, "Writing page")}; echo "Wrote 36 files in 0.05 seconds"` });
-    await waitForLog(/Built in/, 5_000, mark);
-    const second = logged.length;
-    writeFileSync(join(input, "page.md"), "two");
-    await waitForLog(/Built in/, 5_000, second);
-    const build = (from: number, to = logged.length) => logged.slice(from, to).filter((line) => line.startsWith("storytime:build: "));
-    expect(logged.some((line) => line.startsWith("storytime:build: Writing page"))).toBe(false);
-    expect(build(mark, second)).toEqual([
+    const p = project(
+      { "page.md": "one" },
+      `mkdir -p "$STORYTIME_OUTPUT" && cp "$STORYTIME_INPUT/page.md" "$STORYTIME_OUTPUT/index.html"; ${lines(36, "Writing page")}; echo "Wrote 36 files in 0.05 seconds"`,
+    );
+    const app = await startApp({ input: p.input, output: p.output, build: p.build });
+    await app.logs.waitFor(/Built in/);
+    const start = [...app.logs.lines];
+    const edit = captureLogs();
+    writeFileSync(join(p.input, "page.md"), "two");
+    await edit.waitFor(/Built in/);
+    const build = (lines: string[]) => lines.filter((line) => line.startsWith("storytime:build: "));
+    expect(app.logs.lines.some((line) => line.startsWith("storytime:build: Writing page"))).toBe(false);
+    expect(build(start)).toEqual([
       "storytime:build: Building",
       expect.stringMatching(/^storytime:build: Built in \d+ ms: Wrote 36 files in 0\.05 seconds$/),
       "storytime:build: (36 more lines of build output folded; a failed build shows its last lines, and --verbose shows every line)",
     ]);
-    expect(build(second)).toEqual(["storytime:build: Building (page.md changed)", expect.stringMatching(/^storytime:build: Built in \d+ ms: Wrote 36 files/)]);
+    expect(build(edit.lines)).toEqual(["storytime:build: Building (page.md changed)", expect.stringMatching(/^storytime:build: Built in \d+ ms: Wrote 36 files/)]);
   });
 
   test("the build's own output is passed through as the build wrote it", async () => {
     const dir = tempDir();
     const server = await launch(["bun", CLI, "--input", tempDir(), "--output", join(dir, "out"), "--port", "0", "--build", `printf 'step\\n\\033[32mall green\\033[39m\\n'`], { cwd: dir });
-    try {
-      await server.waitForOutput("Built in");
-      expect(server.output()).toMatch(/Built in \d+ ms: \x1b\[32mall green\x1b\[39m\n/);
-    } finally {
-      server.proc.kill("SIGKILL");
-    }
+    await server.waitForOutput("Built in");
+    expect(server.output()).toMatch(/Built in \d+ ms: \x1b\[32mall green\x1b\[39m\n/);
   });
 
   test("with --verbose every line is shown, and the last is not repeated", async () => {

@@ -1,24 +1,26 @@
 import { afterEach, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TestSocket, cleanup, logged, startApp, tempDir, url, waitForLog, describeUnless, POSIX_SHELL_SKIP } from "./helpers.ts";
-import { CLI, launch, run } from "./process.ts";
+import { TestSocket } from "./helpers/socket.ts";
+import { fetchPageUntil, stampOf, startApp, url } from "./helpers/app.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { eventually } from "./helpers/eventually.ts";
+import { CLI, tempDir } from "./helpers/files.ts";
+import { captureLogs } from "./helpers/logs.ts";
+import { launch } from "./helpers/process.ts";
+import { project } from "./helpers/projects.ts";
+import { describeUnless, POSIX_SHELL_SKIP } from "./helpers/skip.ts";
 
 afterEach(cleanup);
 
 /**
- * A project with an input dir and a build script that records each run (its pid, the env it
- * got) and copies input/story.py to output/index.html after an optional pause.
+ * A project whose build records each run (its pid, the env it got) and copies story.py to the
+ * output's index.html after an optional pause.
  */
-function project(pauseSeconds = 0) {
-  const dir = tempDir();
-  const input = join(dir, "src/storytime");
-  const output = join(dir, "build/catalog");
-  const runs = join(dir, "runs.log");
-  mkdirSync(input, { recursive: true });
-  writeFileSync(join(input, "story.py"), "initial");
-  writeFileSync(
-    join(dir, "build.sh"),
+function recordingProject(pauseSeconds = 0) {
+  const runs = join(tempDir(), "runs.log");
+  const p = project(
+    { "story.py": "initial" },
     [
       `echo "start $$ $STORYTIME_INPUT $STORYTIME_OUTPUT" >> "${runs}"`,
       `sleep ${pauseSeconds} & echo "child $!" >> "${runs}"; wait`,
@@ -28,19 +30,14 @@ function project(pauseSeconds = 0) {
   );
   const lines = (kind: string) =>
     existsSync(runs) ? readFileSync(runs, "utf8").split("\n").filter((line) => line.startsWith(kind + " ")) : [];
-  async function waitForRuns(kind: "start" | "end", count: number, ms = 10_000) {
-    const until = Date.now() + ms;
-    while (lines(kind).length < count) {
-      if (Date.now() > until) throw new Error(`expected ${count} build ${kind}s, saw ${lines(kind).length}`);
-      await Bun.sleep(10);
-    }
-  }
-  return { dir, input, output, build: `sh ${join(dir, "build.sh")}`, lines, waitForRuns };
+  const waitForRuns = (kind: "start" | "end", count: number, ms = 10_000) =>
+    eventually(() => lines(kind).length >= count, { ms, what: () => `${count} build ${kind}s; saw ${lines(kind).length}` });
+  return { ...p, lines, waitForRuns };
 }
 
 describeUnless(POSIX_SHELL_SKIP)("rebuild on input change", () => {
   test("builds once at start-up and once per change, with absolute STORYTIME_INPUT and STORYTIME_OUTPUT", async () => {
-    const p = project();
+    const p = recordingProject();
     await startApp({ input: p.input, output: p.output, build: p.build });
     await p.waitForRuns("end", 1);
     writeFileSync(join(p.input, "story.py"), "second");
@@ -50,7 +47,7 @@ describeUnless(POSIX_SHELL_SKIP)("rebuild on input change", () => {
   });
 
   test("20 changes during a slow build make exactly one more build, which builds the last change", async () => {
-    const p = project(1);
+    const p = recordingProject(1);
     await startApp({ input: p.input, output: p.output, build: p.build });
     await p.waitForRuns("start", 1);
     for (let i = 0; i < 20; i++) {
@@ -65,7 +62,7 @@ describeUnless(POSIX_SHELL_SKIP)("rebuild on input change", () => {
   }, 20_000);
 
   test("a save that fires several events (write, rewrite, rename over) builds once", async () => {
-    const p = project();
+    const p = recordingProject();
     await startApp({ input: p.input, output: p.output, build: p.build });
     await p.waitForRuns("end", 1);
     // An editor's save is a few system calls a millisecond or so apart, not one.
@@ -82,7 +79,7 @@ describeUnless(POSIX_SHELL_SKIP)("rebuild on input change", () => {
   });
 
   test("bytecode, __pycache__, dot-dirs and editor swap files never start a build", async () => {
-    const p = project();
+    const p = recordingProject();
     await startApp({ input: p.input, output: p.output, build: p.build });
     await p.waitForRuns("end", 1);
     mkdirSync(join(p.input, "__pycache__"));
@@ -98,19 +95,19 @@ describeUnless(POSIX_SHELL_SKIP)("rebuild on input change", () => {
   });
 
   test("a failing build's output is shown once, its failure line points at it; the server keeps serving; the next change rebuilds", async () => {
-    const p = project();
+    const p = recordingProject();
     writeFileSync(join(p.dir, "fail.sh"), `echo "compiling"; echo "Traceback: stories.py line 3" >&2; exit 3`);
     const fail = join(p.dir, "fail.sh");
     const app = await startApp({ input: p.input, output: p.output, build: `if [ -f ${fail}.on ]; then sh ${fail}; else ${p.build}; fi` });
     await p.waitForRuns("end", 1);
-    const mark = logged.length;
+    const logs = captureLogs();
     writeFileSync(`${fail}.on`, "");
     writeFileSync(join(p.input, "story.py"), "broken");
-    const error = await waitForLog(/Build failed with exit code 3/, 5_000, mark);
+    const error = await logs.waitFor(/Build failed with exit code 3/);
     expect(error).toContain("its output is above");
-    const shown = logged.slice(mark).filter((line) => line.includes("Traceback: stories.py line 3"));
+    const shown = logs.lines.filter((line) => line.includes("Traceback: stories.py line 3"));
     expect(shown).toEqual(["storytime:build: Traceback: stories.py line 3"]);
-    expect(logged.indexOf(shown[0]!, mark)).toBeLessThan(logged.indexOf(error, mark));
+    expect(logs.lines.indexOf(shown[0]!)).toBeLessThan(logs.lines.indexOf(error));
     expect(await (await fetch(url(app, "/"))).text()).toStartWith("initial");
     Bun.spawnSync(["rm", `${fail}.on`]);
     writeFileSync(join(p.input, "story.py"), "fixed");
@@ -119,41 +116,38 @@ describeUnless(POSIX_SHELL_SKIP)("rebuild on input change", () => {
   });
 
   test("a build that changes nothing in the output is noticed, once: it most likely writes somewhere else", async () => {
-    const p = project();
+    const p = recordingProject();
     const elsewhere = join(p.dir, "dist");
-    const mark = logged.length;
-    await startApp({ input: p.input, output: p.output, build: `mkdir -p "${elsewhere}" && date > "${elsewhere}/index.html"` });
-    const hint = await waitForLog(/changed nothing/, 5_000, mark);
+    const app = await startApp({ input: p.input, output: p.output, build: `mkdir -p "${elsewhere}" && date > "${elsewhere}/index.html"` });
+    const hint = await app.logs.waitFor(/changed nothing/);
     expect(hint).toBe(`storytime:build: The build changed nothing in ${p.output}; does it write there? Pass the directory it writes as --output.`);
-    const second = logged.length;
+    const edit = captureLogs();
     writeFileSync(join(p.input, "story.py"), "edited");
-    await waitForLog(/Built in/, 5_000, second);
+    await edit.waitFor(/Built in/);
     await Bun.sleep(300);
-    expect(logged.slice(mark).filter((line) => line.includes("changed nothing"))).toHaveLength(1);
+    expect(app.logs.lines.filter((line) => line.includes("changed nothing"))).toHaveLength(1);
   });
 
   test("a build that writes the output gets no such hint", async () => {
-    const p = project();
-    const mark = logged.length;
-    await startApp({ input: p.input, output: p.output, build: p.build });
-    await waitForLog(/changed; told/, 5_000, mark);
+    const p = recordingProject();
+    const app = await startApp({ input: p.input, output: p.output, build: p.build });
+    await app.logs.waitFor(/changed; told/);
     await Bun.sleep(300);
-    expect(logged.slice(mark).some((line) => line.includes("changed nothing"))).toBe(false);
+    expect(app.logs.lines.some((line) => line.includes("changed nothing"))).toBe(false);
   });
 
   test("a build command that does not exist is a logged failure, not a crash", async () => {
-    const p = project();
-    const mark = logged.length;
+    const p = recordingProject();
     const app = await startApp({ input: p.input, output: p.output, build: "no-such-storytime-command --flag" });
-    await waitForLog(/Build failed with exit code 127/, 5_000, mark);
+    await app.logs.waitFor(/Build failed with exit code 127/);
     // The shell's own complaint ("not found", or "Permission denied" when PATH holds a directory
     // this user cannot read) is shown under the build's prefix.
-    expect(logged.slice(mark).some((line) => line.startsWith("storytime:build: ") && line.includes("no-such-storytime-command"))).toBe(true);
+    expect(app.logs.lines.some((line) => line.startsWith("storytime:build: ") && line.includes("no-such-storytime-command"))).toBe(true);
     expect((await fetch(url(app, "/"))).status).toBe(404);
   });
 
   test("an HTML page requested during a build waits for it and gets the new content", async () => {
-    const p = project(0.5);
+    const p = recordingProject(0.5);
     const app = await startApp({ input: p.input, output: p.output, build: p.build });
     await p.waitForRuns("end", 1);
     writeFileSync(join(p.input, "story.py"), "rebuilt");
@@ -166,69 +160,49 @@ describeUnless(POSIX_SHELL_SKIP)("rebuild on input change", () => {
   });
 
   test("a page served after a build carries the counter of the build's last write", async () => {
-    const p = project();
-    writeFileSync(
-      join(p.dir, "build.sh"),
+    const p = project(
+      { "story.py": "initial" },
       `mkdir -p "$STORYTIME_OUTPUT"; echo css > "$STORYTIME_OUTPUT/site.css"; sleep 0.05; cp "$STORYTIME_INPUT/story.py" "$STORYTIME_OUTPUT/index.html"`,
     );
     const app = await startApp({ input: p.input, output: p.output, build: p.build });
     for (let round = 0; round < 5; round++) {
       writeFileSync(join(p.input, "story.py"), `round ${round}`);
-      let page = "";
-      while (!page.startsWith(`round ${round}`)) page = await (await fetch(url(app, "/"))).text();
-      const stamped = page.match(/data-storytime-version="(\d+)"/)![1]!;
-      const socket = await TestSocket.open(app, stamped);
+      const page = await fetchPageUntil(app, (page) => page.startsWith(`round ${round}`));
+      const socket = await TestSocket.open(app, stampOf(page));
       expect(await socket.staysQuiet(150)).toBe(true);
     }
   });
 
   test("without --build, input changes are only logged, and the first says that nothing was rebuilt", async () => {
-    const p = project();
-    const mark = logged.length;
-    await startApp({ input: p.input, output: p.output });
-    await waitForLog(/changes are only logged, as no --build was given/, 1_000, mark);
+    const p = recordingProject();
+    const app = await startApp({ input: p.input, output: p.output });
+    await app.logs.waitFor(/changes are only logged, as no --build was given/, 1_000);
     writeFileSync(join(p.input, "story.py"), "edited");
-    expect(await waitForLog(/story\.py changed/, 5_000, mark)).toBe("storytime: story.py changed (no --build, nothing rebuilt)");
-    const second = logged.length;
+    expect(await app.logs.waitFor(/story\.py changed/)).toBe("storytime: story.py changed (no --build, nothing rebuilt)");
+    const second = captureLogs();
     writeFileSync(join(p.input, "other.py"), "edited");
-    expect(await waitForLog(/other\.py changed/, 5_000, second)).toBe("storytime: other.py changed");
+    expect(await second.waitFor(/other\.py changed/)).toBe("storytime: other.py changed");
   });
 
   test("without an input directory only the output is watched, with one notice", async () => {
     const dir = tempDir();
-    const mark = logged.length;
     const cwd = process.cwd();
     process.chdir(dir);
-    try {
-      await startApp({ output: join(dir, "out") });
-    } finally {
-      process.chdir(cwd);
-    }
-    await waitForLog(/No input directory \(src\/storytime is not here\)/, 1_000, mark);
+    const app = await startApp({ output: join(dir, "out") }).finally(() => process.chdir(cwd));
+    await app.logs.waitFor(/No input directory \(src\/storytime is not here\)/, 1_000);
   });
 });
 
 describeUnless(POSIX_SHELL_SKIP)("build processes", () => {
-  test("an explicit --input that does not exist is one line and exit 2", async () => {
-    const { code, all } = await run(["bun", CLI, "--input", join(tempDir(), "nope"), "--port", "0"]);
-    expect(code).toBe(2);
-    expect(all).toContain("does not exist");
-    expect(all.trim().split("\n").filter(Boolean)).toHaveLength(1);
-  });
-
   test("a build that cannot even start (its working directory is gone) is logged, and the server lives on", async () => {
-    const p = project();
+    const p = recordingProject();
     const cwd = join(p.dir, "cwd");
     mkdirSync(cwd);
     const server = await launch(["bun", CLI, "--input", p.input, "--output", p.output, "--build", p.build, "--port", "0"], { cwd });
-    try {
-      await p.waitForRuns("end", 1);
-      rmSync(cwd, { recursive: true });
-      writeFileSync(join(p.input, "story.py"), "after cwd vanished");
-      await server.waitForOutput("Could not start the build");
-      expect((await fetch(server.url)).status).toBe(200);
-    } finally {
-      server.proc.kill("SIGKILL");
-    }
+    await p.waitForRuns("end", 1);
+    rmSync(cwd, { recursive: true });
+    writeFileSync(join(p.input, "story.py"), "after cwd vanished");
+    await server.waitForOutput("Could not start the build");
+    expect((await fetch(server.url)).status).toBe(200);
   });
 });

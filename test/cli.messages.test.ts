@@ -1,19 +1,17 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { runCommand } from "citty";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { lookup } from "node:dns/promises";
 import { hostname } from "node:os";
 import { basename, join } from "node:path";
 import { command, usage } from "../src/cli.ts";
 import type { App } from "../src/start.ts";
-import { cleanup, logged, tempDir, testUnless, waitForLog } from "./helpers.ts";
-import { CLI, launch, run, untimed } from "./process.ts";
+import { cleanup, onCleanup } from "./helpers/cleanup.ts";
+import { CLI, tempDir, tree } from "./helpers/files.ts";
+import { captureLogs } from "./helpers/logs.ts";
+import { launch, run, untimed } from "./helpers/process.ts";
+import { testUnless } from "./helpers/skip.ts";
 
-const running: App[] = [];
-afterEach(async () => {
-  for (const app of running.splice(0)) await app.stop();
-  await cleanup();
-});
+afterEach(cleanup);
 
 const ANSI = /\x1b\[/;
 
@@ -27,7 +25,7 @@ const LOOPBACK_NAME_SKIP =
 /** Runs the exported command in this process, as `main` does, and stops the server it starts. */
 async function runArgs(rawArgs: string[]): Promise<App | null> {
   const app = (await runCommand(command, { rawArgs })).result as App | null;
-  if (app) running.push(app);
+  if (app) onCleanup(app.stop);
   return app;
 }
 
@@ -61,12 +59,12 @@ describe("arguments, in process", () => {
   test("-o, -i, -b and -p stand for --output, --input, --build and --port", async () => {
     const out = tempDir();
     const input = tempDir();
-    const mark = logged.length;
+    const logs = captureLogs();
     const app = await runArgs(["-o", out, "-i", input, "-b", "true", "-p", "0"]);
     expect(app!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     // Paths are shown relative to the current directory when inside it: their unique names are what count.
-    expect(logged.slice(mark).join("\n")).toMatch(new RegExp(`Serving \\S*${basename(out)} at ${app!.url}`));
-    expect(logged.slice(mark).join("\n")).toMatch(new RegExp(`Watching \\S*${basename(input)}: a change runs \`true\``));
+    expect(logs.lines.join("\n")).toMatch(new RegExp(`Serving \\S*${basename(out)} at ${app!.url}`));
+    expect(logs.lines.join("\n")).toMatch(new RegExp(`Watching \\S*${basename(input)}: a change runs \`true\``));
   });
 
   test("--no-open, the negation citty accepts for a boolean, is not an unknown option", async () => {
@@ -88,11 +86,11 @@ describe("arguments, in process", () => {
   });
 
   testUnless(LOOPBACK_NAME_SKIP)("--host with this machine's name, which resolves to loopback here, is not warned about as reachable from the network", async () => {
-    const mark = logged.length;
+    const logs = captureLogs();
     const app = await runArgs(["--host", hostname(), "--port", "0", "--output", tempDir()]);
     expect(app!.url).toBe(`http://${hostname()}:${app!.port}/`);
     expect((await fetch(app!.url)).status).toBe(404);
-    expect(logged.slice(mark).join("\n")).not.toContain("reachable from the network");
+    expect(logs.lines.join("\n")).not.toContain("reachable from the network");
   });
 
   test("a valid command line starts the server and resolves with it", async () => {
@@ -105,20 +103,20 @@ describe("arguments, in process", () => {
   test("a second server on the same output is told about the first, with its pid and URL", async () => {
     const out = tempDir();
     const first = await runArgs(["--output", out, "--port", "0"]);
-    const mark = logged.length;
+    const logs = captureLogs();
     await runArgs(["--output", join(out, "."), "--port", "0"]);
-    const line = await waitForLog(/Another storytime-reload/, 1_000, mark);
+    const line = await logs.waitFor(/Another storytime-reload/, 1_000);
     expect(line).toContain(`pid ${process.pid}`);
     expect(line).toContain(first!.url);
   });
 
   test("a server alone on its output is not warned about, and one that stopped is forgotten", async () => {
     const out = tempDir();
-    const mark = logged.length;
+    const logs = captureLogs();
     const first = await runArgs(["--output", out, "--port", "0"]);
     await first!.stop();
     await runArgs(["--output", out, "--port", "0"]);
-    expect(logged.slice(mark).some((line) => line.includes("Another storytime-reload"))).toBe(false);
+    expect(logs.lines.some((line) => line.includes("Another storytime-reload"))).toBe(false);
   });
 });
 
@@ -178,6 +176,7 @@ describe("as a process: streams and exit codes", () => {
     [["--build", "python3", "build.py"], 'Unexpected argument "build.py"; quote the command: --build "python3 build.py".'],
     [["-port", "9000"], "Unknown option -port (did you mean --port?); see storytime-reload --help."],
     [["help"], 'Unexpected argument "help"; did you mean --help?'],
+    [["build/catalog"], 'Unexpected argument "build/catalog"; did you mean --output build/catalog?'],
     [["--host", "127.0.0.1:8080", "--port", "0"], "--host 127.0.0.1:8080 includes a port; put the port in --port: --host 127.0.0.1 --port 8080."],
   ])("%j: one line on stderr, exit 2", async (rawArgs, message) => {
     const { code, stdout, stderr } = await run(["bun", CLI, ...rawArgs]);
@@ -196,18 +195,11 @@ describe("as a process: streams and exit codes", () => {
   });
 
   test("two servers on one output: the second warns once, on stderr, and both keep serving", async () => {
-    const out = tempDir();
-    mkdirSync(join(out, "x"));
-    writeFileSync(join(out, "index.html"), "hi");
+    const out = tree({ "x/": "", "index.html": "hi" });
     const first = await launch(["bun", CLI, "--output", out, "--port", "0"]);
     const second = await launch(["bun", CLI, "--output", out, "--port", "0"]);
-    try {
-      await second.waitForOutput(`Another storytime-reload (pid ${first.proc.pid}, ${first.url}) also serves this output`);
-      expect(first.output()).not.toContain("Another storytime-reload");
-      expect((await fetch(second.url)).status).toBe(200);
-    } finally {
-      first.proc.kill("SIGKILL");
-      second.proc.kill("SIGKILL");
-    }
+    await second.waitForOutput(`Another storytime-reload (pid ${first.proc.pid}, ${first.url}) also serves this output`);
+    expect(first.output()).not.toContain("Another storytime-reload");
+    expect((await fetch(second.url)).status).toBe(200);
   });
 });

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { ROOT, cleanup, tempDir } from "./helpers.ts";
+import { cleanup, onCleanup } from "./helpers/cleanup.ts";
+import { eventually } from "./helpers/eventually.ts";
+import { ROOT, tempDir } from "./helpers/files.ts";
 
 afterEach(cleanup);
 
@@ -23,20 +25,17 @@ describe("bun run demo", () => {
       for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
     };
     const streams = Promise.all([collect(proc.stdout), collect(proc.stderr)]);
-    try {
-      const until = Date.now() + 15_000;
-      while (!text.includes("Built in")) {
-        if (Date.now() > until || proc.exitCode !== null) throw new Error(`the demo did not build:\n${text}`);
-        await Bun.sleep(20);
-      }
-      process.kill(-proc.pid, "SIGINT");
-      expect(await proc.exited).toBe(0);
-      await streams;
-      expect(text).not.toMatch(/error|exited with code/i);
-    } finally {
-      try {
-        process.kill(-proc.pid, "SIGKILL");
-      } catch {}
-    }
+    onCleanup(() => process.kill(-proc.pid, "SIGKILL"));
+    await eventually(
+      () => {
+        if (proc.exitCode !== null) throw new Error(`the demo exited with code ${proc.exitCode} before it built:\n${text}`);
+        return text.includes("Built in");
+      },
+      { ms: 15_000, every: 20, what: () => `the demo to build:\n${text}` },
+    );
+    process.kill(-proc.pid, "SIGINT");
+    expect(await proc.exited).toBe(0);
+    await streams;
+    expect(text).not.toMatch(/error|exited with code/i);
   });
 });

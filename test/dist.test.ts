@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
-import { ROOT, TestSocket, cleanup, tempDir } from "./helpers.ts";
-import { launch, run, type Running } from "./process.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { ROOT, tempDir } from "./helpers/files.ts";
+import { launch, run, type Running } from "./helpers/process.ts";
+import { TestSocket } from "./helpers/socket.ts";
 
 // Everything here is built once per file and shared by its tests, so it is removed after all of them.
 afterAll(cleanup);

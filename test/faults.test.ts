@@ -4,8 +4,14 @@ import { join } from "node:path";
 import { BuildRunner } from "../src/build.ts";
 import { ROOT_CHECK_MS } from "../src/watch/watch-tree.ts";
 import { startWatcher } from "../src/watchers.ts";
-import { ROOT, TestSocket, cleanup, logged, tempDir, testUnless, waitForLog } from "./helpers.ts";
-import { CLI, alive, asNobody, ends, launch, nobodySkipReason, run } from "./process.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { eventually } from "./helpers/eventually.ts";
+import { CLI, fixture, tempDir, tree } from "./helpers/files.ts";
+import { captureLogs } from "./helpers/logs.ts";
+import { alive, asNobody, ends, launch, nobodySkipReason, run } from "./helpers/process.ts";
+import { sleeperBuild } from "./helpers/projects.ts";
+import { IS_ROOT, SIGNAL_SKIP, testUnless } from "./helpers/skip.ts";
+import { TestSocket } from "./helpers/socket.ts";
 
 afterEach(cleanup);
 
@@ -13,9 +19,7 @@ const NOBODY_SKIP = nobodySkipReason();
 const INOTIFY_WATCHES = "/proc/sys/fs/inotify/max_user_watches";
 /** The real-limit test lowers a machine-wide setting, so it runs only when asked for. */
 const REAL_LIMIT_SKIP = process.env.STORYTIME_TEST_REAL_INOTIFY_LIMIT === "1" ? NOBODY_SKIP : "it changes a machine-wide limit; set STORYTIME_TEST_REAL_INOTIFY_LIMIT=1 to run it";
-const fixture = (name: string) => join(ROOT, "test/fixtures", name);
-/** chmod 000 denies root nothing: as root the server runs as nobody, otherwise as this user. */
-const IS_ROOT = process.getuid?.() === 0;
+/** As root the server runs as nobody, for whom chmod 000 means something; otherwise as this user. */
 const UNREADABLE_SKIP = process.platform === "win32" ? "chmod 000 does not make a directory unreadable on Windows" : IS_ROOT ? NOBODY_SKIP : null;
 
 describe("watchers", () => {
@@ -23,18 +27,16 @@ describe("watchers", () => {
     const dir = join(tempDir(), "out");
     mkdirSync(dir);
     const changes: Array<string | null> = [];
-    const mark = logged.length;
-    const watcher = startWatcher("output", dir, (path) => changes.push(path), { spawnWorker: () => new Worker(join(ROOT, "test/fixtures/dies-once.worker.ts")) });
+    const logs = captureLogs();
+    const watcher = startWatcher("output", dir, (path) => changes.push(path), { spawnWorker: () => new Worker(fixture("dies-once.worker.ts")) });
     try {
       await watcher.ready;
-      await waitForLog(/output watcher stopped unexpectedly; restarting it/, 5_000, mark);
+      await logs.waitFor(/output watcher stopped unexpectedly; restarting it/);
       // The restarted worker reports itself as a change once it watches again.
-      const until = Date.now() + 5_000;
-      while (!changes.includes(null) && Date.now() < until) await Bun.sleep(10);
+      await eventually(() => changes.includes(null), { what: () => `the restarted worker's report; saw ${JSON.stringify(changes)}` });
       expect(changes).toEqual([null]);
       writeFileSync(join(dir, "index.html"), "after restart");
-      while (!changes.includes("index.html") && Date.now() < until) await Bun.sleep(10);
-      expect(changes).toContain("index.html");
+      await eventually(() => changes.includes("index.html"), { what: () => `index.html reported; saw ${JSON.stringify(changes)}` });
     } finally {
       watcher.stop();
     }
@@ -42,34 +44,30 @@ describe("watchers", () => {
 
   test("a watcher worker that cannot start at all fails start-up instead of being retried", async () => {
     const dir = tempDir();
-    const watcher = startWatcher("output", dir, () => {}, { spawnWorker: () => new Worker(join(ROOT, "test/fixtures/never-starts.worker.ts")) });
+    const watcher = startWatcher("output", dir, () => {}, { spawnWorker: () => new Worker(fixture("never-starts.worker.ts")) });
     await expect(watcher.ready).rejects.toThrow("The output watcher could not start");
   });
 
   test("reaching the watch limit (ENOSPC) is reported with how to raise it, and the watcher is not restarted", async () => {
     const dir = tempDir();
-    const mark = logged.length;
+    const logs = captureLogs();
     const watcher = startWatcher("output", dir, () => {}, { spawnWorker: () => new Worker(fixture("enospc.worker.ts")) });
     try {
       await watcher.ready;
-      const line = await waitForLog(/system limit on inotify watches/, 5_000, mark);
+      const line = await logs.waitFor(/system limit on inotify watches/);
       expect(line).toContain("sudo sysctl fs.inotify.max_user_watches=524288");
-      expect(logged.slice(mark).some((entry) => entry.includes("restarting"))).toBe(false);
+      expect(logs.lines.some((entry) => entry.includes("restarting"))).toBe(false);
     } finally {
       watcher.stop();
     }
   });
 
   testUnless(UNREADABLE_SKIP)("an unreadable directory in the output, or in the input's node_modules, is told once; nothing reloads or builds for it, and it is watched once readable", async () => {
-    const dir = tempDir();
+    const dir = tree({ "out/locked/": "", "out/index.html": "<p>catalog</p>", "in/node_modules/.cache/": "", "in/stories.py": "x" });
     const out = join(dir, "out");
     const input = join(dir, "in");
     const locked = join(out, "locked");
     const cache = join(input, "node_modules/.cache");
-    mkdirSync(locked, { recursive: true });
-    mkdirSync(cache, { recursive: true });
-    writeFileSync(join(out, "index.html"), "<p>catalog</p>");
-    writeFileSync(join(input, "stories.py"), "x");
     if (IS_ROOT) Bun.spawnSync(["chown", "-R", "65534:65534", dir]);
     chmodSync(locked, 0o000);
     chmodSync(cache, 0o000);
@@ -95,24 +93,23 @@ describe("watchers", () => {
       // Watched again from the chmod's own event; written until seen, as the watch takes a moment
       // to come back (with pauses past the reload log's 100 ms of quiet, or it never prints).
       chmodSync(locked, 0o755);
-      for (const until = Date.now() + 5_000; !server.output().includes("locked/page.html changed") && Date.now() < until; await Bun.sleep(300)) {
-        writeFileSync(join(locked, "page.html"), String(Date.now()));
-      }
-      expect(server.output()).toContain("locked/page.html changed");
+      await eventually(
+        () => {
+          if (server.output().includes("locked/page.html changed")) return true;
+          writeFileSync(join(locked, "page.html"), String(Date.now()));
+        },
+        { every: 300, what: () => `locked/page.html reported:\n${server.output()}` },
+      );
     } finally {
-      server.proc.kill("SIGKILL");
       chmodSync(locked, 0o755);
       chmodSync(cache, 0o755);
     }
   });
 
   testUnless(UNREADABLE_SKIP)("a link broken at start, whose target's folder no watch can open, is followed by the root check once the target appears", async () => {
-    const dir = tempDir();
+    const dir = tree({ "in/stories.py": "x", "ext/closed/": "" });
     const input = join(dir, "in");
     const closed = join(dir, "ext/closed");
-    mkdirSync(input, { recursive: true });
-    mkdirSync(closed, { recursive: true });
-    writeFileSync(join(input, "stories.py"), "x");
     symlinkSync("../ext/closed/later", join(input, "later"));
     if (IS_ROOT) Bun.spawnSync(["chown", "-R", "65534:65534", dir]);
     // Passable, not listable: the target can appear in it, but no watch can be opened on it.
@@ -125,7 +122,6 @@ describe("watchers", () => {
       writeFileSync(join(closed, "later/card.py"), "x");
       await server.waitForOutput(/Built in[^]*Built in/);
     } finally {
-      server.proc.kill("SIGKILL");
       chmodSync(closed, 0o755);
     }
   });
@@ -145,12 +141,8 @@ describe("watchers", () => {
     } finally {
       writeFileSync(INOTIFY_WATCHES, previous);
     }
-    try {
-      expect(server.output()).toContain("sysctl fs.inotify.max_user_watches=");
-      expect(await (await fetch(server.url)).text()).toContain("still served");
-    } finally {
-      server.proc.kill("SIGKILL");
-    }
+    expect(server.output()).toContain("sysctl fs.inotify.max_user_watches=");
+    expect(await (await fetch(server.url)).text()).toContain("still served");
   });
 });
 
@@ -172,7 +164,7 @@ describe("builds that misbehave", () => {
     const dir = tempDir();
     const gate = join(dir, "go");
     const runs = join(dir, "runs");
-    const mark = logged.length;
+    const logs = captureLogs();
     const busy: Array<Promise<void>> = [];
     const runner = new BuildRunner({
       command: `echo run >> ${runs}; while [ ! -f ${gate} ]; do sleep 0.02; done`,
@@ -184,73 +176,62 @@ describe("builds that misbehave", () => {
     try {
       runner.startNow();
       for (let i = 0; i < 10; i++) runner.request(`change-${i}.py`);
-      await waitForLog(/still running after/, 2_000, mark);
+      await logs.waitFor(/still running after/, 2_000);
       expect(readFileSync(runs, "utf8")).toBe("run\n");
       writeFileSync(gate, "");
       // The queued build runs inside the same busy period: pages wait through both.
       await busy[0];
       expect(busy).toHaveLength(1);
       expect(readFileSync(runs, "utf8")).toBe("run\nrun\n");
-      expect(logged.slice(mark).some((line) => line.includes("change-0.py changed and 9 more files"))).toBe(true);
+      expect(logs.lines.some((line) => line.includes("change-0.py changed and 9 more files"))).toBe(true);
     } finally {
       await runner.stop();
     }
   });
 
   test("a build that floods its output, shown with --verbose, does not stall the server", async () => {
-    const dir = tempDir();
+    const dir = tree({ "out/site.css": "body{}" });
     const out = join(dir, "out");
-    mkdirSync(out);
-    writeFileSync(join(out, "site.css"), "body{}");
     const server = await launch(["bun", CLI, "--input", tempDir(), "--output", out, "--port", "0", "--verbose", "--build", `"${process.execPath}" "${fixture("flood.ts")}"`], { cwd: dir });
-    try {
-      await server.waitForOutput("a line of build output");
-      const latencies: number[] = [];
-      for (let i = 0; i < 10; i++) {
-        const started = performance.now();
-        expect((await fetch(`${server.url}site.css`)).status).toBe(200);
-        latencies.push(performance.now() - started);
-      }
-      expect(server.output()).not.toContain("Built in");
-      await server.waitForOutput(/more lines of build output not shown/);
-      expect(Math.max(...latencies)).toBeLessThan(500);
-    } finally {
-      server.proc.kill("SIGKILL");
+    await server.waitForOutput("a line of build output");
+    const latencies: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const started = performance.now();
+      expect((await fetch(`${server.url}site.css`)).status).toBe(200);
+      latencies.push(performance.now() - started);
     }
+    expect(server.output()).not.toContain("Built in");
+    await server.waitForOutput(/more lines of build output not shown/);
+    expect(Math.max(...latencies)).toBeLessThan(500);
   });
 });
 
 describe("load", () => {
   test("500 connected pages all get every one of 100 changes, and assets are served meanwhile", async () => {
-    const out = tempDir();
-    writeFileSync(join(out, "site.css"), "body{}");
+    const out = tree({ "site.css": "body{}" });
     const server = await launch(["bun", CLI, "--output", out, "--port", "0"]);
-    try {
-      const clients: TestSocket[] = [];
-      for (let i = 0; i < 500; i += 50) clients.push(...(await Promise.all(Array.from({ length: 50 }, () => TestSocket.open(server)))));
-      const latencies: number[] = [];
-      const writes = (async () => {
-        for (let i = 0; i < 100; i++) {
-          writeFileSync(join(out, `page-${i}.html`), String(i));
-          await Bun.sleep(2);
-        }
-      })();
-      while (latencies.length < 20) {
-        const started = performance.now();
-        await fetch(`${server.url}site.css`);
-        latencies.push(performance.now() - started);
+    const clients: TestSocket[] = [];
+    for (let i = 0; i < 500; i += 50) clients.push(...(await Promise.all(Array.from({ length: 50 }, () => TestSocket.open(server)))));
+    const latencies: number[] = [];
+    const writes = (async () => {
+      for (let i = 0; i < 100; i++) {
+        writeFileSync(join(out, `page-${i}.html`), String(i));
+        await Bun.sleep(2);
       }
-      await writes;
-      await clients[0]!.waitFor(100, 10_000);
-      await Bun.sleep(300);
-      const expected = clients[0]!.messages.length;
-      await Promise.all(clients.map((client) => client.waitFor(expected, 10_000)));
-      expect(new Set(clients.map((client) => client.messages.length))).toEqual(new Set([expected]));
-      latencies.sort((a, b) => a - b);
-      expect(latencies[Math.floor(latencies.length / 2)]!).toBeLessThan(50);
-    } finally {
-      server.proc.kill("SIGKILL");
+    })();
+    while (latencies.length < 20) {
+      const started = performance.now();
+      await fetch(`${server.url}site.css`);
+      latencies.push(performance.now() - started);
     }
+    await writes;
+    await clients[0]!.waitFor(100, 10_000);
+    await Bun.sleep(300);
+    const expected = clients[0]!.messages.length;
+    await Promise.all(clients.map((client) => client.waitFor(expected, 10_000)));
+    expect(new Set(clients.map((client) => client.messages.length))).toEqual(new Set([expected]));
+    latencies.sort((a, b) => a - b);
+    expect(latencies[Math.floor(latencies.length / 2)]!).toBeLessThan(50);
   }, 60_000);
 
   test("10,000 socket open/close cycles leak no memory", async () => {
@@ -258,31 +239,17 @@ describe("load", () => {
     const rss = () => Number(Bun.spawnSync(["ps", "-o", "rss=", "-p", String(server.proc.pid)]).stdout.toString().trim()) / 1024;
     const cycle = async (count: number) => {
       for (let done = 0; done < count; done += 100) {
-        await Promise.all(
-          Array.from({ length: 100 }, async () => {
-            const client = await TestSocket.open(server);
-            const closed = new Promise((resolve) => client.socket.addEventListener("close", resolve));
-            client.socket.close();
-            await closed;
-          }),
-        );
+        await Promise.all(Array.from({ length: 100 }, async () => (await TestSocket.open(server)).close()));
       }
     };
-    try {
-      await cycle(1_000);
-      const before = rss();
-      await cycle(10_000);
-      await Bun.sleep(500);
-      const after = rss();
-      expect(after - before).toBeLessThan(10);
-    } finally {
-      server.proc.kill("SIGKILL");
-    }
+    await cycle(1_000);
+    const before = rss();
+    await cycle(10_000);
+    await Bun.sleep(500);
+    const after = rss();
+    expect(after - before).toBeLessThan(10);
   }, 120_000);
 });
-
-/** Signals do not exist on Windows; elsewhere the exit code is 128 + the signal's number. */
-const SIGNAL_SKIP = process.platform === "win32" ? "Windows has no SIGINT/SIGTERM to send" : null;
 
 describe("shutdown", () => {
   for (const [signal, code] of [
@@ -292,29 +259,16 @@ describe("shutdown", () => {
   ] as const) {
     testUnless(SIGNAL_SKIP)(`${signal} during a build exits within a second with code ${code}, the build's whole process group ended`, async () => {
       const dir = tempDir();
-      const pidFile = join(dir, "pids");
-      const server = await launch(["bun", CLI, "--input", tempDir(), "--output", join(dir, "out"), "--port", "0", "--build", `"${process.execPath}" "${fixture("sleeper.ts")}" "${pidFile}"`], { cwd: dir });
-      try {
-        while (!readFileSafe(pidFile)) await Bun.sleep(10);
-        const [build, child] = readFileSafe(pidFile).split(" ").map(Number) as [number, number];
-        expect(alive(build) && alive(child)).toBe(true);
-        const started = performance.now();
-        server.proc.kill(signal);
-        expect(await server.proc.exited).toBe(code);
-        expect(performance.now() - started).toBeLessThan(1_000);
-        expect(await ends(build)).toBe(true);
-        expect(await ends(child)).toBe(true);
-      } finally {
-        server.proc.kill("SIGKILL");
-      }
+      const sleeper = sleeperBuild();
+      const server = await launch(["bun", CLI, "--input", tempDir(), "--output", join(dir, "out"), "--port", "0", "--build", sleeper.command], { cwd: dir });
+      const [build, child] = await sleeper.pids();
+      expect(alive(build) && alive(child)).toBe(true);
+      const started = performance.now();
+      server.proc.kill(signal);
+      expect(await server.proc.exited).toBe(code);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(await ends(build)).toBe(true);
+      expect(await ends(child)).toBe(true);
     });
   }
 });
-
-function readFileSafe(path: string): string {
-  try {
-    return readFileSync(path, "utf8").trim();
-  } catch {
-    return "";
-  }
-}

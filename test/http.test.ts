@@ -2,20 +2,22 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clientScript, clientUrl } from "../src/client.ts";
-import { POSIX_FS_SKIP, cleanup, logged, startApp, tempDir, testUnless, url, waitForLog } from "./helpers.ts";
-import { CLI, launch } from "./process.ts";
+import { startApp, url } from "./helpers/app.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { CLI, tempDir, tree } from "./helpers/files.ts";
+import { launch } from "./helpers/process.ts";
+import { POSIX_FS_SKIP, testUnless } from "./helpers/skip.ts";
 
 afterEach(cleanup);
 
 async function catalog() {
-  const out = tempDir();
-  mkdirSync(join(out, "section/button"), { recursive: true });
-  mkdirSync(join(out, "static"));
-  writeFileSync(join(out, "index.html"), "<html><head><title>Catalog</title></head><body>home</body></html>");
-  writeFileSync(join(out, "section/button/index.html"), "<p>button fragment</p>");
-  writeFileSync(join(out, "static/site.css"), "body { color: red }");
-  writeFileSync(join(out, "static/app.js"), "console.log(1)");
-  writeFileSync(join(out, "static/logo.png"), new Uint8Array([0x89, 0x50, 0x4e, 0x47]));
+  const out = tree({
+    "index.html": "<html><head><title>Catalog</title></head><body>home</body></html>",
+    "section/button/index.html": "<p>button fragment</p>",
+    "static/site.css": "body { color: red }",
+    "static/app.js": "console.log(1)",
+    "static/logo.png": new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
+  });
   return { out, app: await startApp({ output: out }) };
 }
 
@@ -98,9 +100,8 @@ describe("static serving", () => {
   testUnless(POSIX_FS_SKIP)("a missing page names the output directory as the terminal does, escaped", async () => {
     const out = join(tempDir(), "<b>cat&log");
     mkdirSync(out);
-    const mark = logged.length;
     const app = await startApp({ output: out });
-    const shown = (await waitForLog(/Serving .* at http/, 1_000, mark)).match(/Serving (.*) at http/)![1]!;
+    const shown = (await app.logs.waitFor(/Serving .* at http/, 1_000)).match(/Serving (.*) at http/)![1]!;
     const body = await (await fetch(url(app, "/missing/"))).text();
     expect(body).toContain(`Nothing at <code>/missing/</code> in <code>${shown.replaceAll("&", "&#38;").replaceAll("<", "&#60;").replaceAll(">", "&#62;")}</code> yet`);
     expect(body).not.toContain("<b>");
@@ -110,24 +111,16 @@ describe("static serving", () => {
     const base = tempDir();
     mkdirSync(join(base, "build/catalog"), { recursive: true });
     const server = await launch(["bun", CLI, "--output", "build/catalog", "--port", "0"], { cwd: base });
-    try {
-      expect(await (await fetch(`${server.url}missing/`)).text()).toContain(`in <code>${join("build", "catalog")}</code> yet`);
-    } finally {
-      server.proc.kill("SIGKILL");
-    }
+    expect(await (await fetch(`${server.url}missing/`)).text()).toContain(`in <code>${join("build", "catalog")}</code> yet`);
   });
 
   test("served to the network, a missing page names an output outside the working directory by its last part only", async () => {
     const out = join(tempDir(), "catalog");
     mkdirSync(out);
     const server = await launch(["bun", CLI, "--output", out, "--host", "0.0.0.0", "--port", "0"], { cwd: tempDir() });
-    try {
-      const body = await (await fetch(`http://127.0.0.1:${server.port}/missing/`)).text();
-      expect(body).not.toContain(out);
-      expect(body).toContain("in <code>catalog</code> yet");
-    } finally {
-      server.proc.kill("SIGKILL");
-    }
+    const body = await (await fetch(`http://127.0.0.1:${server.port}/missing/`)).text();
+    expect(body).not.toContain(out);
+    expect(body).toContain("in <code>catalog</code> yet");
   });
 
   test("other methods are refused", async () => {

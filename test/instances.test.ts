@@ -2,8 +2,12 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { instancesServing, registerInstance } from "../src/instances.ts";
-import { POSIX_FS_SKIP, cleanup, logged, tempDir, testUnless } from "./helpers.ts";
-import { CLI, launch, run, untimed } from "./process.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { eventually } from "./helpers/eventually.ts";
+import { CLI, tempDir, tree } from "./helpers/files.ts";
+import { captureLogs } from "./helpers/logs.ts";
+import { launch, run, untimed } from "./helpers/process.ts";
+import { IS_ROOT, POSIX_FS_SKIP, testUnless } from "./helpers/skip.ts";
 
 afterEach(cleanup);
 
@@ -16,7 +20,7 @@ function siblingName(folder: string, pid: number): string {
   return `${key}-${pid}-0123abcd.json`;
 }
 
-const NOT_ROOT = process.getuid?.() === 0 ? null : "only root can give a folder to another user (nobody)";
+const NOT_ROOT = IS_ROOT ? null : "only root can give a folder to another user (nobody)";
 
 describe("registerInstance", () => {
   test("a record left by a process that has died is ignored and removed", async () => {
@@ -126,22 +130,19 @@ describe("registerInstance", () => {
 describe("a record folder someone else made first", () => {
   /** Another project's files, and a record-like JSON among them that is not a live record. */
   function victim() {
-    const project = tempDir();
-    writeFileSync(join(project, "package.json"), "{}");
-    writeFileSync(join(project, "tsconfig.json"), "{}");
-    return project;
+    return tree({ "package.json": "{}", "tsconfig.json": "{}" });
   }
 
   testUnless(POSIX_FS_SKIP)("a symlink in its place is refused: nothing behind it is read, written or deleted", () => {
     const base = tempDir();
     const project = victim();
     symlinkSync(project, folderIn(base));
-    const mark = logged.length;
+    const logs = captureLogs();
     const result = registerInstance(tempDir(), "http://127.0.0.1:3/", base);
     result.release();
     expect(result.others).toEqual([]);
     expect(readdirSync(project).sort()).toEqual(["package.json", "tsconfig.json"]);
-    expect(logged.slice(mark).join("\n")).toContain(`${folderIn(base)} is a symbolic link, not a directory, so no record of this server is kept there`);
+    expect(logs.lines.join("\n")).toContain(`${folderIn(base)} is a symbolic link, not a directory, so no record of this server is kept there`);
   });
 
   testUnless(POSIX_FS_SKIP)("a folder other users may write is refused: a record planted there is not reported, the folder not cleaned", () => {
@@ -152,13 +153,13 @@ describe("a record folder someone else made first", () => {
     chmodSync(folder, 0o777);
     const planted = join(folder, "planted.json");
     writeFileSync(planted, JSON.stringify({ pid: process.pid, url: "http://evil.example/" }));
-    const mark = logged.length;
+    const logs = captureLogs();
     const result = registerInstance(output, "http://127.0.0.1:3/", base);
     result.release();
     expect(result.others).toEqual([]);
     expect(readdirSync(folder)).toEqual(["planted.json"]);
     expect(instancesServing(output, base)).toEqual([]);
-    expect(logged.slice(mark).join("\n")).toContain("is writable by other users");
+    expect(logs.lines.join("\n")).toContain("is writable by other users");
   });
 
   testUnless(POSIX_FS_SKIP ?? NOT_ROOT)("a folder owned by another user is refused", () => {
@@ -167,11 +168,11 @@ describe("a record folder someone else made first", () => {
     const first = registerInstance(output, "http://127.0.0.1:3/", base);
     // The record of a live server, then the folder handed to nobody: as if nobody had made it and planted the record.
     chownSync(folderIn(base), 65534, 65534);
-    const mark = logged.length;
+    const logs = captureLogs();
     const result = registerInstance(output, "http://127.0.0.1:4/", base);
     expect(result.others).toEqual([]);
     expect(readdirSync(folderIn(base))).toHaveLength(1);
-    expect(logged.slice(mark).join("\n")).toContain("is owned by another user (uid 65534)");
+    expect(logs.lines.join("\n")).toContain("is owned by another user (uid 65534)");
     first.release();
   });
 });
@@ -199,31 +200,22 @@ describe("as processes", () => {
   /** The record a server launched with `runtime` as its XDG_RUNTIME_DIR writes just after it prints its URL. */
   async function recordIn(runtime: string): Promise<string> {
     const folder = folderIn(runtime);
-    const until = Date.now() + 5_000;
-    for (;;) {
-      const record = (existsSync(folder) ? readdirSync(folder) : []).find((name) => name.endsWith(".json"));
-      if (record) return join(folder, record);
-      if (Date.now() > until) throw new Error(`no record in ${folder}`);
-      await Bun.sleep(10);
-    }
+    const record = await eventually(() => (existsSync(folder) ? readdirSync(folder) : []).find((name) => name.endsWith(".json")), { what: `a record in ${folder}` });
+    return join(folder, record);
   }
 
   test("a port held by another storytime-reload on the same output names it and --port 0, exit 2", async () => {
     const out = tempDir();
     const env = { XDG_RUNTIME_DIR: tempDir() };
     const first = await launch(["bun", CLI, "--output", out, "--port", "0"], { env });
-    try {
-      await recordIn(env.XDG_RUNTIME_DIR);
-      const { code, stdout, stderr } = await run(["bun", CLI, "--output", out, "--port", String(first.port)], { env });
-      expect(code).toBe(2);
-      expect(stdout).toBe("");
-      expect(untimed(stderr.trim())).toBe(
-        `[storytime] ✖ Port ${first.port} on 127.0.0.1 is already in use by another storytime-reload (pid ${first.proc.pid}) serving this output at ${first.url}: ` +
-          `open that one, stop it, or pass --port 0 for any free port.`,
-      );
-    } finally {
-      first.proc.kill("SIGKILL");
-    }
+    await recordIn(env.XDG_RUNTIME_DIR);
+    const { code, stdout, stderr } = await run(["bun", CLI, "--output", out, "--port", String(first.port)], { env });
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(untimed(stderr.trim())).toBe(
+      `[storytime] ✖ Port ${first.port} on 127.0.0.1 is already in use by another storytime-reload (pid ${first.proc.pid}) serving this output at ${first.url}: ` +
+        `open that one, stop it, or pass --port 0 for any free port.`,
+    );
   });
 
   test("the record of a server that stops is gone, and so is the folder", async () => {

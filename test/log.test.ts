@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { printable } from "../src/printable.ts";
-import { TestSocket, cleanup, tempDir, describeUnless, POSIX_FS_SKIP } from "./helpers.ts";
-import { CLI, launch } from "./process.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { CLI, tree } from "./helpers/files.ts";
+import { launch } from "./helpers/process.ts";
+import { describeUnless, POSIX_FS_SKIP } from "./helpers/skip.ts";
+import { TestSocket } from "./helpers/socket.ts";
 
 afterEach(cleanup);
 
@@ -26,39 +29,32 @@ describe("printable", () => {
 
 describeUnless(POSIX_FS_SKIP)("what reaches the terminal", () => {
   test("file names are escaped wherever they are printed; every line is one line, with its time", async () => {
-    const dir = tempDir();
+    const dir = tree({ "in/story.py": "x", "out/": "" });
     const input = join(dir, "in");
     const output = join(dir, "out");
-    mkdirSync(input);
-    mkdirSync(output);
-    writeFileSync(join(input, "story.py"), "x");
     const before = clock();
     const server = await launch(["bun", CLI, "--input", input, "--output", output, "--port", "0", "--build", "echo built"], { cwd: dir });
-    try {
-      await server.waitForOutput("Built in");
-      const socket = await TestSocket.open(server);
-      writeFileSync(join(output, "evil\x1b[2J\x1b]0;pwned\x07.html"), "x");
-      writeFileSync(join(output, "x\n[storytime] ✔ Built in 3 ms\n.html"), "x");
-      await socket.waitFor(2);
-      await server.waitForOutput("told 1 page to reload");
-      writeFileSync(join(input, "new\nline.py"), "x");
-      await server.waitForOutput(/Building \(new.*changed\)/);
-      writeFileSync(join(input, "notes\x1b[2J.sqlite"), "x");
-      await server.waitForOutput("do not trigger a rebuild");
-      await server.waitForOutput(/Built in[\s\S]*Built in/);
-      const text = server.output();
-      expect(text).toContain("evil\\x1b[2J\\x1b]0;pwned\\x07.html");
-      expect(text).toContain("x\\n[storytime] ✔ Built in 3 ms\\n.html");
-      expect(text).toContain("Building (new\\nline.py changed)");
-      expect(text).toContain("notes\\x1b[2J.sqlite changed, but .sqlite files do not trigger a rebuild");
-      expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
-      const lines = text.trimEnd().split("\n");
-      for (const line of lines) expect(line).toMatch(/^\d\d:\d\d:\d\d \[storytime(:build)?\] /);
-      // The local time of day, as a user reads it off a clock (unless the test ran across midnight).
-      const [first, after] = [lines[0]!.slice(0, 8), clock()];
-      if (before <= after) expect(first >= before && first <= after).toBe(true);
-    } finally {
-      server.proc.kill("SIGKILL");
-    }
+    await server.waitForOutput("Built in");
+    const socket = await TestSocket.open(server);
+    writeFileSync(join(output, "evil\x1b[2J\x1b]0;pwned\x07.html"), "x");
+    writeFileSync(join(output, "x\n[storytime] ✔ Built in 3 ms\n.html"), "x");
+    await socket.waitFor(2);
+    await server.waitForOutput("told 1 page to reload");
+    writeFileSync(join(input, "new\nline.py"), "x");
+    await server.waitForOutput(/Building \(new.*changed\)/);
+    writeFileSync(join(input, "notes\x1b[2J.sqlite"), "x");
+    await server.waitForOutput("do not trigger a rebuild");
+    await server.waitForOutput(/Built in[\s\S]*Built in/);
+    const text = server.output();
+    expect(text).toContain("evil\\x1b[2J\\x1b]0;pwned\\x07.html");
+    expect(text).toContain("x\\n[storytime] ✔ Built in 3 ms\\n.html");
+    expect(text).toContain("Building (new\\nline.py changed)");
+    expect(text).toContain("notes\\x1b[2J.sqlite changed, but .sqlite files do not trigger a rebuild");
+    expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+    const lines = text.trimEnd().split("\n");
+    for (const line of lines) expect(line).toMatch(/^\d\d:\d\d:\d\d \[storytime(:build)?\] /);
+    // The local time of day, as a user reads it off a clock (unless the test ran across midnight).
+    const [first, after] = [lines[0]!.slice(0, 8), clock()];
+    if (before <= after) expect(first >= before && first <= after).toBe(true);
   });
 });

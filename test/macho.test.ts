@@ -4,8 +4,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { adhocSign, ensureSigned } from "../scripts/adhoc-sign.ts";
 import { CS_ADHOC, CS_RUNTIME, MachOError, verifySignature } from "../scripts/macho.ts";
-import { cleanup, ROOT, tempDir } from "./helpers.ts";
-import { run } from "./process.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { ROOT, tempDir } from "./helpers/files.ts";
+import { run } from "./helpers/process.ts";
 
 afterAll(cleanup);
 

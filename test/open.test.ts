@@ -1,25 +1,28 @@
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { openBrowser } from "../src/open.ts";
-import { logged } from "./helpers.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { captureLogs } from "./helpers/logs.ts";
+
+afterEach(cleanup);
 
 const URL = "http://127.0.0.1:8080/";
 
 describe("openBrowser", () => {
   test("an opener that fails: no browser could be opened, and the URL to open by hand", async () => {
-    const mark = logged.length;
+    const logs = captureLogs();
     expect(await openBrowser(URL, ["sh", "-c", "exit 3"])).toBe(false);
-    expect(logged.slice(mark)).toEqual([`storytime: No browser could be opened (sh exited with code 3); open ${URL} yourself.`]);
+    expect(logs.lines).toEqual([`storytime: No browser could be opened (sh exited with code 3); open ${URL} yourself.`]);
   });
 
   test("no opener installed: the same, naming the missing program", async () => {
-    const mark = logged.length;
+    const logs = captureLogs();
     expect(await openBrowser(URL, ["storytime-no-such-opener", URL])).toBe(false);
-    expect(logged.slice(mark)).toEqual([`storytime: No browser could be opened (storytime-no-such-opener is not installed); open ${URL} yourself.`]);
+    expect(logs.lines).toEqual([`storytime: No browser could be opened (storytime-no-such-opener is not installed); open ${URL} yourself.`]);
   });
 
   test("an opener that succeeds says nothing", async () => {
-    const mark = logged.length;
+    const logs = captureLogs();
     expect(await openBrowser(URL, ["true"])).toBe(true);
-    expect(logged.slice(mark)).toEqual([]);
+    expect(logs.lines).toEqual([]);
   });
 });

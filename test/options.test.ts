@@ -3,7 +3,9 @@ import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../src/errors.ts";
 import { DEFAULTS, resolveOptions } from "../src/options.ts";
-import { cleanup, describeUnless, POSIX_FS_SKIP, tempDir } from "./helpers.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { tempDir } from "./helpers/files.ts";
+import { describeUnless, IS_ROOT, POSIX_FS_SKIP } from "./helpers/skip.ts";
 
 afterEach(cleanup);
 
@@ -116,7 +118,7 @@ describe("resolveOptions", () => {
     expect(resolveOptions({ output: "later/catalog" }, cwd).output).toBe(join(cwd, "later/catalog"));
   });
 
-  test.skipIf(process.getuid?.() === 0)("an unreadable --output is refused (skipped as root, who reads everything)", () => {
+  test.skipIf(IS_ROOT)("an unreadable --output is refused (skipped as root, who reads everything)", () => {
     const cwd = tempDir();
     mkdirSync(join(cwd, "locked"));
     chmodSync(join(cwd, "locked"), 0);

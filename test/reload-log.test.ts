@@ -2,7 +2,16 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeReload, reloadLog } from "../src/reload-log.ts";
-import { TestSocket, cleanup, logged, startApp, tempDir, waitForLog, describeUnless, POSIX_SHELL_SKIP } from "./helpers.ts";
+import { startApp } from "./helpers/app.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { eventually } from "./helpers/eventually.ts";
+import { tempDir, tree } from "./helpers/files.ts";
+import { captureLogs } from "./helpers/logs.ts";
+import { project } from "./helpers/projects.ts";
+import { describeUnless, POSIX_SHELL_SKIP } from "./helpers/skip.ts";
+import { TestSocket } from "./helpers/socket.ts";
+
+afterEach(cleanup);
 
 describe("describeReload", () => {
   test("one file, one page", () => {
@@ -52,49 +61,44 @@ describe("describeReload", () => {
 });
 
 describeUnless(POSIX_SHELL_SKIP)("the reload line of a running server", () => {
-  afterEach(cleanup);
-
   test("sed -i on a page names the page, never sed's temp file", async () => {
-    const out = tempDir();
-    writeFileSync(join(out, "index.html"), "<p>one</p>");
+    const out = tree({ "index.html": "<p>one</p>" });
     await startApp({ output: out });
-    const mark = logged.length;
+    const logs = captureLogs();
     const sed = Bun.spawnSync(["sed", "-i", "s/one/two/", join(out, "index.html")]);
     expect(sed.exitCode).toBe(0);
-    const line = await waitForLog(/changed; told/, 5_000, mark);
+    const line = await logs.waitFor(/changed; told/);
     expect(line).toBe("storytime: index.html changed; told 0 pages to reload");
   });
 
   test("directories a build creates are not counted as files", async () => {
     const out = tempDir();
     await startApp({ output: out });
-    const mark = logged.length;
+    const logs = captureLogs();
     mkdirSync(join(out, "section", "button"), { recursive: true });
     writeFileSync(join(out, "section", "button", "index.html"), "x");
-    const line = await waitForLog(/changed; told/, 5_000, mark);
+    const line = await logs.waitFor(/changed; told/);
     expect(line).toBe("storytime: section/button/index.html changed; told 0 pages to reload");
   });
 
   test("after a build, the output of the edited input file is named first", async () => {
-    const dir = tempDir();
-    const input = join(dir, "in");
-    const output = join(dir, "out");
-    mkdirSync(join(input, "components"), { recursive: true });
-    writeFileSync(join(input, "components", "button.css"), "a{}");
     // Writes pages first and the copied stylesheet last, as a real build may.
-    const build = `mkdir -p "$STORYTIME_OUTPUT/static" && for p in a b c d; do echo "$p" > "$STORYTIME_OUTPUT/$p.html"; done && cp "$STORYTIME_INPUT/components/button.css" "$STORYTIME_OUTPUT/static/button.css"`;
-    await startApp({ input, output, build });
-    const first = logged.length;
-    await waitForLog(/Built in/, 5_000, first);
-    await waitForLog(/changed; told/, 5_000, first);
+    const p = project(
+      { "components/button.css": "a{}" },
+      `mkdir -p "$STORYTIME_OUTPUT/static" && for p in a b c d; do echo "$p" > "$STORYTIME_OUTPUT/$p.html"; done && cp "$STORYTIME_INPUT/components/button.css" "$STORYTIME_OUTPUT/static/button.css"`,
+    );
+    const app = await startApp({ input: p.input, output: p.output, build: p.build });
+    await app.logs.waitFor(/Built in/);
+    await app.logs.waitFor(/changed; told/);
     // The start-up build's line may come in two parts on a loaded machine: let it finish.
-    for (let lines = -1; lines !== logged.length; ) {
-      lines = logged.length;
+    await eventually(async () => {
+      const before = app.logs.lines.length;
       await Bun.sleep(300);
-    }
-    const mark = logged.length;
-    writeFileSync(join(input, "components", "button.css"), "a{color:red}");
-    const line = await waitForLog(/changed; told/, 5_000, mark);
+      return before === app.logs.lines.length;
+    }, { what: "the start-up build's lines to be over" });
+    const logs = captureLogs();
+    writeFileSync(join(p.input, "components", "button.css"), "a{color:red}");
+    const line = await logs.waitFor(/changed; told/);
     expect(line).toStartWith("storytime: static/button.css, a.html, b.html and 2 more files changed");
   });
 });
@@ -103,12 +107,12 @@ describe("the reload line when the output changes shape under it", () => {
   test("a changed path whose parent became a file by the time the line is written is named, not a crash", async () => {
     const root = tempDir();
     mkdirSync(join(root, "section"));
-    const mark = logged.length;
+    const logs = captureLogs();
     const reloads = reloadLog(root, 10);
     reloads.changed("section/index.html", 0);
     rmSync(join(root, "section"), { recursive: true });
     writeFileSync(join(root, "section"), "now a file");
-    const line = await waitForLog(/changed; told/, 2_000, mark);
+    const line = await logs.waitFor(/changed; told/, 2_000);
     expect(line).toContain("section/index.html");
   });
 });
@@ -116,25 +120,26 @@ describe("the reload line when the output changes shape under it", () => {
 describe("the reload line under changes that never pause", () => {
   test("a line is written at least every second or so, naming what changed so far", async () => {
     const root = tempDir();
-    const mark = logged.length;
+    const logs = captureLogs();
     const reloads = reloadLog(root);
-    const started = performance.now();
     let written = 0;
     // A change every 5 ms: never the 100 ms pause that ends a burst.
-    while (!logged.slice(mark).some((line) => line.includes("changed; told"))) {
-      reloads.changed(`page-${written++}.html`, 1);
-      if (performance.now() - started > 5_000) throw new Error("no line while changes went on");
-      await Bun.sleep(5);
-    }
-    const line = logged.slice(mark).find((entry) => entry.includes("changed; told"))!;
+    const line = await eventually(
+      () => {
+        const told = logs.lines.find((entry) => entry.includes("changed; told"));
+        if (!told) reloads.changed(`page-${written++}.html`, 1);
+        return told;
+      },
+      { every: 5, what: "a line while changes went on" },
+    );
     expect(line).toMatch(/^storytime: page-0\.html, page-1\.html, page-10\.html and \d+ more files changed; told 1 page to reload$/);
   });
 
   test("a burst of 30,000 names keeps a bounded number, and says no more than it knows", async () => {
-    const mark = logged.length;
+    const logs = captureLogs();
     const reloads = reloadLog(tempDir(), 10);
     for (let i = 0; i < 30_000; i++) reloads.changed(`section/page-${String(i).padStart(5, "0")}.html`, 0);
-    const line = await waitForLog(/changed; told/, 2_000, mark);
+    const line = await logs.waitFor(/changed; told/, 2_000);
     // Names past the kept ones are only counted ("over"), and paths past the stat limit may be directories ("paths").
     expect(line).toBe("storytime: section/page-00000.html, section/page-00001.html, section/page-00002.html and over 9997 more paths changed; told 0 pages to reload");
   });
@@ -149,27 +154,23 @@ describe("the reload line under changes that never pause", () => {
 });
 
 describe("pages that were already reloading", () => {
-  afterEach(cleanup);
-
   test("a tab that closed its socket to reload for one change is counted for the next, not told again", async () => {
     const out = tempDir();
     const app = await startApp({ output: out });
     const tab = await TestSocket.open(app);
-    const mark = logged.length;
+    const first = captureLogs();
     writeFileSync(join(out, "a.html"), "1");
     await tab.waitFor(1);
     // What the client does on a reload message: close its socket (no code), then reload the page.
-    const closed = new Promise((resolve) => tab.socket.addEventListener("close", resolve));
-    tab.socket.close();
-    await closed;
-    expect(await waitForLog(/changed; told/, 5_000, mark)).toBe("storytime: a.html changed; told 1 page to reload");
-    const second = logged.length;
+    await tab.close();
+    expect(await first.waitFor(/changed; told/)).toBe("storytime: a.html changed; told 1 page to reload");
+    const second = captureLogs();
     writeFileSync(join(out, "b.html"), "2");
-    expect(await waitForLog(/changed; told/, 5_000, second)).toBe("storytime: b.html changed; told 0 pages to reload; 1 page was already reloading");
+    expect(await second.waitFor(/changed; told/)).toBe("storytime: b.html changed; told 0 pages to reload; 1 page was already reloading");
     // The reloaded page connects: it is no longer counted as reloading.
     await TestSocket.open(app);
-    const third = logged.length;
+    const third = captureLogs();
     writeFileSync(join(out, "c.html"), "3");
-    expect(await waitForLog(/changed; told/, 5_000, third)).toBe("storytime: c.html changed; told 1 page to reload");
+    expect(await third.waitFor(/changed; told/)).toBe("storytime: c.html changed; told 1 page to reload");
   });
 });

@@ -1,9 +1,13 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { networkInterfaces } from "node:os";
-import { cleanup, logged, startApp, tempDir, testUnless, url, waitForLog } from "./helpers.ts";
-import { CLI, launch, rawRequest } from "./process.ts";
+import { startApp, url } from "./helpers/app.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { CLI, tempDir, tree } from "./helpers/files.ts";
+import { launch } from "./helpers/process.ts";
+import { rawRequest } from "./helpers/raw-http.ts";
+import { testUnless } from "./helpers/skip.ts";
 
 afterEach(cleanup);
 
@@ -12,17 +16,15 @@ const LAN_ADDRESS = Object.values(networkInterfaces()).flat().find((entry) => en
 
 /** An output dir with secrets beside it, in a sibling with the same prefix, and behind dotfiles. */
 async function exposedCatalog() {
-  const base = tempDir();
+  const base = tree({
+    "out/index.html": "<html><head></head><body>catalog</body></html>",
+    "out/static/site.css": "body{}",
+    "out/.env": SECRET,
+    "out/.git/config": SECRET,
+    "secret.txt": SECRET,
+    "out-private/secret.txt": SECRET,
+  });
   const out = join(base, "out");
-  mkdirSync(join(out, "static"), { recursive: true });
-  mkdirSync(join(out, ".git"));
-  mkdirSync(join(base, "out-private"));
-  writeFileSync(join(out, "index.html"), "<html><head></head><body>catalog</body></html>");
-  writeFileSync(join(out, "static/site.css"), "body{}");
-  writeFileSync(join(out, ".env"), SECRET);
-  writeFileSync(join(out, ".git/config"), SECRET);
-  writeFileSync(join(base, "secret.txt"), SECRET);
-  writeFileSync(join(base, "out-private/secret.txt"), SECRET);
   symlinkSync(join(base, "secret.txt"), join(out, "link.txt"));
   symlinkSync(join(base, "out-private"), join(out, "linked-dir"));
   const app = await startApp({ output: out });
@@ -129,9 +131,7 @@ describe("host allowlist (DNS rebinding)", () => {
   );
 
   test("the --host value itself is allowed", async () => {
-    const out = tempDir();
-    writeFileSync(join(out, "index.html"), "catalog");
-    const app = await startApp({ output: out, host: "localhost" });
+    const app = await startApp({ output: tree({ "index.html": "catalog" }), host: "localhost" });
     expect((await rawRequest(app.port, "/", { host: `localhost:${app.port}` })).status).toBe(200);
   });
 
@@ -205,24 +205,19 @@ describe("memory a web page can make the server hold", () => {
   testUnless(process.platform === "linux" ? null : "it reads the server's resident memory from /proc")(
     "250 cross-site fetches of one 1 MB page under 250 spellings of its URL hold it once",
     async () => {
-      const out = tempDir();
       const line = `<p>${"x".repeat(90)}</p>\n`;
-      writeFileSync(join(out, "big.html"), `<html><head></head><body>${line.repeat(Math.floor(1_000_000 / line.length))}</body></html>`);
+      const out = tree({ "big.html": `<html><head></head><body>${line.repeat(Math.floor(1_000_000 / line.length))}</body></html>` });
       const server = await launch(["bun", CLI, "--output", out, "--port", "0"]);
-      try {
-        const residentMB = () => Number(readFileSync(`/proc/${server.proc.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]) / 1024;
-        expect((await rawRequest(server.port, "/big.html")).status).toBe(200);
-        const before = residentMB();
-        // What a hostile page can send with fetch(url, {mode: "cors"}): it cannot read the answers, only make them.
-        for (let slashes = 1; slashes <= 250; slashes++) {
-          const response = await rawRequest(server.port, `${"/".repeat(slashes)}big.html`, { "sec-fetch-mode": "cors", "sec-fetch-site": "cross-site", origin: "http://evil.example" });
-          expect(response.status).toBe(200);
-        }
-        // Keyed by URL, each spelling held its own megabyte: +250 MB. Keyed by file and bounded by bytes: a few MB.
-        expect(residentMB() - before).toBeLessThan(64);
-      } finally {
-        server.proc.kill("SIGKILL");
+      const residentMB = () => Number(readFileSync(`/proc/${server.proc.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]) / 1024;
+      expect((await rawRequest(server.port, "/big.html")).status).toBe(200);
+      const before = residentMB();
+      // What a hostile page can send with fetch(url, {mode: "cors"}): it cannot read the answers, only make them.
+      for (let slashes = 1; slashes <= 250; slashes++) {
+        const response = await rawRequest(server.port, `${"/".repeat(slashes)}big.html`, { "sec-fetch-mode": "cors", "sec-fetch-site": "cross-site", origin: "http://evil.example" });
+        expect(response.status).toBe(200);
       }
+      // Keyed by URL, each spelling held its own megabyte: +250 MB. Keyed by file and bounded by bytes: a few MB.
+      expect(residentMB() - before).toBeLessThan(64);
     },
     30_000,
   );
@@ -236,10 +231,8 @@ describe("network exposure", () => {
   });
 
   test("a non-loopback --host works and warns that the catalog is on the network", async () => {
-    const out = tempDir();
-    const mark = logged.length;
-    const app = await startApp({ output: out, host: "0.0.0.0" });
-    await waitForLog(/reachable from the network/, 1_000, mark);
+    const app = await startApp({ output: tempDir(), host: "0.0.0.0" });
+    await app.logs.waitFor(/reachable from the network/, 1_000);
     expect((await fetch(url(app, "/"))).status).toBe(404);
   });
 });

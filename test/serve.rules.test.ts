@@ -1,41 +1,18 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, cleanup, logged, startApp, tempDir, testUnless, url } from "./helpers.ts";
-import { rawRequest } from "./process.ts";
+import { startApp, url } from "./helpers/app.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { fixture, tree } from "./helpers/files.ts";
+import { captureLogs } from "./helpers/logs.ts";
+import { exchange, rawRequest } from "./helpers/raw-http.ts";
+import { IS_ROOT, testUnless } from "./helpers/skip.ts";
 
 afterEach(cleanup);
 
-const isRoot = process.getuid?.() === 0;
-
 async function catalog() {
-  const out = tempDir();
-  mkdirSync(join(out, "foo"));
-  writeFileSync(join(out, "foo/index.html"), "<p>foo</p>");
-  writeFileSync(join(out, "foo/style.css"), "a{}");
+  const out = tree({ "foo/index.html": "<p>foo</p>", "foo/style.css": "a{}" });
   return { out, app: await startApp({ output: out }) };
-}
-
-/** Sends `request` as written and returns everything the server sent before closing, or what came within `ms`. */
-async function exchange(port: number, request: string, ms = 3_000): Promise<{ text: string; closedAfterMs: number | null }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    let text = "";
-    const timer = setTimeout(() => resolve({ text, closedAfterMs: null }), ms);
-    Bun.connect({
-      hostname: "127.0.0.1",
-      port,
-      socket: {
-        open: (socket) => void socket.write(request),
-        data: (_socket, chunk) => void (text += chunk.toString("latin1")),
-        close: () => {
-          clearTimeout(timer);
-          resolve({ text, closedAfterMs: performance.now() - started });
-        },
-        error: () => {},
-      },
-    }).catch(reject);
-  });
 }
 
 describe("URLs, methods and hosts", () => {
@@ -55,7 +32,7 @@ describe("URLs, methods and hosts", () => {
 
   test("a request without Host (HTTP/1.0) is 400 and still carries the security headers", async () => {
     const { app } = await catalog();
-    const { text } = await exchange(app.port, "GET / HTTP/1.0\r\n\r\n");
+    const text = await exchange(app.port, "GET / HTTP/1.0\r\n\r\n");
     expect(text).toStartWith("HTTP/1.1 400");
     expect(text.toLowerCase()).toContain("x-content-type-options: nosniff");
     expect(text.toLowerCase()).toContain("cross-origin-resource-policy: same-origin");
@@ -159,13 +136,10 @@ describe("files that misbehave while served", () => {
   testUnless(process.platform === "linux" ? null : "it counts the server's open descriptors in /proc/self/fd")(
     "a file swapped for a FIFO while it is requested: every request is answered at once, and no descriptor is left open",
     async () => {
-      const base = tempDir();
+      const base = tree({ "out/race.css": "p{}", "aside/": "" });
       const [out, aside] = [join(base, "out"), join(base, "aside")];
-      mkdirSync(out);
-      mkdirSync(aside);
-      writeFileSync(join(out, "race.css"), "p{}");
       const app = await startApp({ output: out });
-      const swapper = Bun.spawn([process.execPath, join(ROOT, "test/fixtures/fifo-swapper.ts"), join(out, "race.css"), aside], { stdout: "pipe" });
+      const swapper = Bun.spawn([process.execPath, fixture("fifo-swapper.ts"), join(out, "race.css"), aside], { stdout: "pipe" });
       try {
         await swapper.stdout.getReader().read();
         const outcomes = new Map<string, number>();
@@ -207,14 +181,14 @@ describe("files that misbehave while served", () => {
     expect((await fetch(url(app, "/env.txt"))).status).toBe(404);
   });
 
-  test.skipIf(isRoot)("an unreadable page or asset is 403 and its cause is logged once (skipped as root, who can read every file)", async () => {
+  test.skipIf(IS_ROOT)("an unreadable page or asset is 403 and its cause is logged once (skipped as root, who can read every file)", async () => {
     const { app, out } = await catalog();
     chmodSync(join(out, "foo/index.html"), 0o000);
     chmodSync(join(out, "foo/style.css"), 0o000);
-    const mark = logged.length;
+    const logs = captureLogs();
     expect((await fetch(url(app, "/foo/"))).status).toBe(403);
     expect((await fetch(url(app, "/foo/style.css"))).status).toBe(403);
-    const lines = logged.slice(mark).filter((line) => line.includes("Cannot read"));
+    const lines = logs.lines.filter((line) => line.includes("Cannot read"));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain("fix its permissions");
   });

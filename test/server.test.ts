@@ -2,7 +2,12 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RELOAD_MESSAGE } from "../src/protocol.ts";
-import { ROOT, TestSocket, cleanup, logged, startApp, tempDir, url, waitForLog } from "./helpers.ts";
+import { freePort, stampOf, startApp, url } from "./helpers/app.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { eventually } from "./helpers/eventually.ts";
+import { fixture, tempDir, tree } from "./helpers/files.ts";
+import { captureLogs } from "./helpers/logs.ts";
+import { TestSocket } from "./helpers/socket.ts";
 
 afterEach(cleanup);
 
@@ -12,16 +17,15 @@ afterEach(cleanup);
  * first, which a late event of an earlier write cannot produce.
  */
 async function nextWriteSeen(client: TestSocket, file: string) {
-  while (!(await client.staysQuiet(200)));
-  const mark = logged.length;
+  await eventually(() => client.staysQuiet(200), { what: "the events of earlier writes to be over" });
+  const logs = captureLogs();
   writeFileSync(file, "next");
   const name = file.split("/").slice(-1)[0]!.replace(/\./g, "\\.");
-  await waitForLog(new RegExp(`${name} changed`), 5_000, mark);
+  await logs.waitFor(new RegExp(`${name} changed`));
 }
 
 async function served() {
-  const out = tempDir();
-  writeFileSync(join(out, "index.html"), "<html><head><title>t</title></head><body>one</body></html>");
+  const out = tree({ "index.html": "<html><head><title>t</title></head><body>one</body></html>" });
   const app = await startApp({ output: out });
   return { out, app };
 }
@@ -127,7 +131,7 @@ describe("version handshake", () => {
   test("a page stamped with an old counter is told to reload as soon as it connects", async () => {
     const { out, app } = await served();
     const html = await (await fetch(url(app, "/"))).text();
-    const stamped = html.match(/data-storytime-version="(\d+)"/)![1]!;
+    const stamped = stampOf(html);
     const watcher = await TestSocket.open(app);
     writeFileSync(join(out, "index.html"), "changed after serving");
     await watcher.waitFor(1);
@@ -139,8 +143,7 @@ describe("version handshake", () => {
   test("a page stamped with the current counter is not told anything", async () => {
     const { app } = await served();
     const html = await (await fetch(url(app, "/"))).text();
-    const stamped = html.match(/data-storytime-version="(\d+)"/)![1]!;
-    const current = await TestSocket.open(app, stamped);
+    const current = await TestSocket.open(app, stampOf(html));
     expect(await current.staysQuiet(200)).toBe(true);
   });
 });
@@ -150,23 +153,18 @@ describe("start-up", () => {
     const { start } = await import("../src/start.ts");
     const { startWatcher } = await import("../src/watchers.ts");
     const { resolveOptions } = await import("../src/options.ts");
-    const out = tempDir();
-    writeFileSync(join(out, "index.html"), "<p>first</p>");
+    const out = tree({ "index.html": "<p>first</p>" });
     const lateOutput: typeof startWatcher = (kind, root, onChange) =>
-      startWatcher(kind, root, onChange, kind === "output" ? { spawnWorker: () => new Worker(join(ROOT, "test/fixtures/late-watch.worker.ts")) } : {});
-    const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-    const port = probe.port!;
-    probe.stop(true);
+      startWatcher(kind, root, onChange, kind === "output" ? { spawnWorker: () => new Worker(fixture("late-watch.worker.ts")) } : {});
+    const port = freePort();
     // Run from the output directory: no src/storytime there, so no input watcher.
     const starting = start(resolveOptions({ port: String(port), output: out }, out), lateOutput);
     try {
-      let page = "";
-      // A refused connection fails at once: pause between tries so this loop does not starve the start-up it waits for.
-      while (!page) page = (await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text()).catch(() => Bun.sleep(1).then(() => ""))) || "";
+      // A refused connection fails at once: a pause between tries keeps this from starving the start-up it waits for.
+      const page = await eventually(() => fetch(`http://127.0.0.1:${port}/`).then((r) => r.text(), () => ""), { what: "the first page", every: 1 });
       writeFileSync(join(out, "index.html"), "<p>second</p>");
       const app = await starting;
-      const stamped = page.match(/data-storytime-version="(\d+)"/)![1]!;
-      const socket = await TestSocket.open(app, stamped);
+      const socket = await TestSocket.open(app, stampOf(page));
       await socket.waitFor(1);
       expect(socket.messages).toEqual([RELOAD_MESSAGE]);
     } finally {

@@ -1,16 +1,20 @@
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import type { NetworkInterfaceInfo } from "node:os";
 import { join } from "node:path";
 import type { Options } from "../src/options.ts";
 import { logStartup } from "../src/startup-log.ts";
-import { logged, tempDir } from "./helpers.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { tempDir } from "./helpers/files.ts";
+import { captureLogs } from "./helpers/logs.ts";
+
+afterEach(cleanup);
 
 const LAN = { eth0: [{ address: "192.168.1.20", family: "IPv4", internal: false } as NetworkInterfaceInfo] };
 
 function linesFor(options: Partial<Options>): string[] {
-  const mark = logged.length;
+  const logs = captureLogs();
   logStartup({ output: tempDir(), inputs: [], build: null, watchBuild: null, port: 0, host: "127.0.0.1", open: false, verbose: false, ...options }, 8080, LAN);
-  return logged.slice(mark);
+  return logs.lines;
 }
 
 describe("start-up lines", () => {

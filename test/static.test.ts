@@ -2,23 +2,21 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { resolveRequestPath } from "../src/static.ts";
-import { cleanup, tempDir } from "./helpers.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { tree } from "./helpers/files.ts";
 
 afterEach(cleanup);
 
 function catalog() {
-  const base = tempDir();
-  const root = join(base, "out");
-  mkdirSync(join(root, "section/button"), { recursive: true });
-  mkdirSync(join(root, "static"));
-  writeFileSync(join(root, "index.html"), "root");
-  writeFileSync(join(root, "section/button/index.html"), "button");
-  writeFileSync(join(root, "static/site.css"), "css");
-  writeFileSync(join(root, ".env"), "SECRET");
-  mkdirSync(join(base, "out-private"));
-  writeFileSync(join(base, "out-private/secret.txt"), "SECRET");
-  writeFileSync(join(base, "outside.txt"), "SECRET");
-  return { base, root };
+  const base = tree({
+    "out/index.html": "root",
+    "out/section/button/index.html": "button",
+    "out/static/site.css": "css",
+    "out/.env": "SECRET",
+    "out-private/secret.txt": "SECRET",
+    "outside.txt": "SECRET",
+  });
+  return { base, root: join(base, "out") };
 }
 
 describe("resolveRequestPath", () => {

@@ -4,7 +4,10 @@ import { join, sep } from "node:path";
 import { isInside } from "../src/paths.ts";
 import { watchLinkTargets } from "../src/watch/links.ts";
 import { startWatcher } from "../src/watchers.ts";
-import { cleanup, describeUnless, POSIX_FS_SKIP, tempDir } from "./helpers.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { eventually } from "./helpers/eventually.ts";
+import { tempDir, tree } from "./helpers/files.ts";
+import { describeUnless, POSIX_FS_SKIP } from "./helpers/skip.ts";
 
 afterEach(cleanup);
 
@@ -23,13 +26,14 @@ async function watchProject(input: string, output: string) {
     /** Writes a source file and resolves once it is reported: every event before it has been seen. */
     async settled(dir = input, shownAs = ""): Promise<void> {
       const name = `sentinel-${++sentinels}.md`;
-      const until = Date.now() + 5_000;
       // Written again until seen: the link scan starts just after the watcher is ready.
-      while (!seen.includes(join(shownAs, name))) {
-        if (Date.now() > until) throw new Error(`${name} was never reported; saw ${JSON.stringify(seen)}`);
-        writeFileSync(join(dir, name), String(Date.now()));
-        await Bun.sleep(20);
-      }
+      await eventually(
+        () => {
+          if (seen.includes(join(shownAs, name))) return true;
+          writeFileSync(join(dir, name), String(Date.now()));
+        },
+        { every: 20, what: () => `${name} reported; saw ${JSON.stringify(seen)}` },
+      );
     },
     /** What was reported from under `prefix` (a path relative to the input). */
     under: (prefix: string) => seen.filter((path) => path !== null && (path === prefix || path.startsWith(prefix + sep))),
@@ -37,15 +41,13 @@ async function watchProject(input: string, output: string) {
   };
 }
 
-function writeSite(output: string, pages = 5): void {
-  mkdirSync(join(output, "posts"), { recursive: true });
-  for (let i = 0; i < pages; i++) writeFileSync(join(output, "posts", `p${i}.html`), `<p>${i}</p>`);
-  writeFileSync(join(output, "index.html"), "<p>home</p>");
+/** What a generator writes: five posts and a home page. */
+function writeSite(output: string): void {
+  tree({ ...Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`posts/p${i}.html`, `<p>${i}</p>`])), "index.html": "<p>home</p>" }, output);
 }
 
 test("an output that does not exist yet, created inside the input by the first build, is left out of the input watch", async () => {
-  const project = tempDir();
-  writeFileSync(join(project, "index.md"), "# home");
+  const project = tree({ "index.md": "# home" });
   const w = await watchProject(project, join(project, "_site"));
   try {
     writeSite(join(project, "_site"));
@@ -76,8 +78,7 @@ test("an output deleted and recreated by a clean build stays left out", async ()
 });
 
 test("a directory whose name only starts like the output's is still watched", async () => {
-  const project = tempDir();
-  mkdirSync(join(project, "_site-notes"));
+  const project = tree({ "_site-notes/": "" });
   const w = await watchProject(project, join(project, "_site"));
   try {
     writeFileSync(join(project, "_site-notes", "todo.md"), "x");
@@ -144,8 +145,7 @@ describeUnless(POSIX_FS_SKIP)("the output inside the input, judged on real paths
     try {
       writeFileSync(join(vendor, "lib.css"), "a{}");
       writeFileSync(join(shared, "sentinel.md"), "x");
-      const until = Date.now() + 5_000;
-      while (!reported.includes(join("shared", "sentinel.md")) && Date.now() < until) await Bun.sleep(10);
+      await eventually(() => reported.includes(join("shared", "sentinel.md")), { what: () => `shared/sentinel.md reported; saw ${JSON.stringify(reported)}` });
       expect(reported.filter((path) => path.startsWith("_site"))).toEqual([]);
     } finally {
       links.close();

@@ -4,7 +4,11 @@ import { dirname, extname, join } from "node:path";
 import { mustRearm, rootState } from "../src/watch/root.ts";
 import { ROOT_CHECK_MS, watchTree } from "../src/watch/watch-tree.ts";
 import { startWatcher, unwatchableMessage, watchLimitRemedy, type WatcherKind } from "../src/watchers.ts";
-import { cleanup, logged, tempDir, describeUnless, POSIX_FS_SKIP } from "./helpers.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { eventually } from "./helpers/eventually.ts";
+import { tempDir, tree } from "./helpers/files.ts";
+import { captureLogs } from "./helpers/logs.ts";
+import { describeUnless, POSIX_FS_SKIP } from "./helpers/skip.ts";
 
 afterEach(cleanup);
 
@@ -16,13 +20,8 @@ function recorder() {
     seen,
     errors,
     push: (path: string | null) => seen.push(path),
-    async next(match: (path: string | null) => boolean, from: number, ms = 3_000): Promise<void> {
-      const until = Date.now() + ms;
-      while (!seen.slice(from).some(match)) {
-        if (Date.now() > until) throw new Error(`nothing matched after ${from}; saw ${JSON.stringify(seen.slice(from))}`);
-        await Bun.sleep(10);
-      }
-    },
+    next: (match: (path: string | null) => boolean, from: number, ms = 3_000) =>
+      eventually(() => seen.slice(from).some(match), { ms, what: () => `a report matching ${match} after ${from}; saw ${JSON.stringify(seen.slice(from))}` }),
   };
 }
 
@@ -49,14 +48,15 @@ async function watchWorker(kind: WatcherKind, root: string) {
 let sentinels = 0;
 async function reportedSince(r: ReturnType<typeof recorder>, from: number, root: string, ext = ".html"): Promise<Array<string | null>> {
   const written = new Set<string | null>();
-  const until = Date.now() + 3_000;
-  while (!r.seen.slice(from).some((path) => written.has(path))) {
-    if (Date.now() > until) throw new Error(`no sentinel reported; saw ${JSON.stringify(r.seen.slice(from))}`);
-    const name = `sentinel-${++sentinels}${ext}`;
-    written.add(name);
-    writeFileSync(join(root, name), "x");
-    await Bun.sleep(100);
-  }
+  await eventually(
+    () => {
+      if (r.seen.slice(from).some((path) => written.has(path))) return true;
+      const name = `sentinel-${++sentinels}${ext}`;
+      written.add(name);
+      writeFileSync(join(root, name), "x");
+    },
+    { ms: 3_000, every: 100, what: () => `a sentinel reported; saw ${JSON.stringify(r.seen.slice(from))}` },
+  );
   const seen = r.seen.slice(from);
   return seen.slice(0, seen.findIndex((path) => written.has(path))).filter((path) => !path?.startsWith("sentinel-"));
 }
@@ -78,23 +78,20 @@ function nestBeyondPathMax(dir: string): { first: string; chain: string[] } {
 
 /** Writes `file` every 50 ms until the watcher reports it as `reported` (after `from`), for at most 3 s: for a watch that starts a moment later. */
 async function writeUntilReported(seen: Array<string | null>, file: string, reported: string, from = 0): Promise<void> {
-  const until = Date.now() + 3_000;
-  while (!seen.slice(from).includes(reported) && Date.now() < until) {
-    writeFileSync(file, String(Date.now()));
-    await Bun.sleep(50);
-  }
-  expect(seen.slice(from)).toContain(reported);
+  await eventually(
+    () => {
+      if (seen.slice(from).includes(reported)) return true;
+      writeFileSync(file, String(Date.now()));
+    },
+    { ms: 3_000, every: 50, what: () => `${reported} reported; saw ${JSON.stringify(seen.slice(from))}` },
+  );
 }
 
 describeUnless(POSIX_FS_SKIP)("sources linked into the input from elsewhere", () => {
   async function input() {
-    const dir = tempDir();
+    const dir = tree({ "src/": "", "shared/deep/button.css": "a", "README.md": "a" });
     const src = join(dir, "src");
     const shared = join(dir, "shared");
-    mkdirSync(src);
-    mkdirSync(join(shared, "deep"), { recursive: true });
-    writeFileSync(join(shared, "deep/button.css"), "a");
-    writeFileSync(join(dir, "README.md"), "a");
     symlinkSync(shared, join(src, "shared"));
     symlinkSync("../README.md", join(src, "README.md"));
     symlinkSync("/nonexistent/storytime", join(src, "broken.py"));
@@ -121,11 +118,9 @@ describeUnless(POSIX_FS_SKIP)("sources linked into the input from elsewhere", ()
   });
 
   test("a link broken at start, directly or down a chain of links, is followed once its target appears, and that is a change", async () => {
-    const dir = tempDir();
+    const dir = tree({ "in/": "", "ext/": "" });
     const input = join(dir, "in");
     const ext = join(dir, "ext");
-    mkdirSync(input);
-    mkdirSync(ext);
     symlinkSync("../ext/later", join(input, "later"));
     symlinkSync("../ext/hop", join(input, "chained"));
     symlinkSync("chained-target", join(ext, "hop"));
@@ -187,11 +182,7 @@ describeUnless(POSIX_FS_SKIP)("sources linked into the input from elsewhere", ()
 
 describeUnless(POSIX_FS_SKIP)("an output directory that changes under the watch", () => {
   test("a symlinked output swapped to a new target (ln -sfn) is followed at once; the old target no longer counts", async () => {
-    const dir = tempDir();
-    for (const gen of ["gen1", "gen2"]) {
-      mkdirSync(join(dir, gen));
-      writeFileSync(join(dir, gen, "index.html"), gen);
-    }
+    const dir = tree({ "gen1/index.html": "gen1", "gen2/index.html": "gen2" });
     symlinkSync("gen1", join(dir, "result"));
     const w = watchOutput(join(dir, "result"));
     try {
@@ -290,8 +281,8 @@ describeUnless(INOTIFY_SKIP)("a directory inside the tree that cannot be watched
     const out = join(dir, "out");
     mkdirSync(join(out, "docs"), { recursive: true });
     const { first, chain } = nestBeyondPathMax(join(out, "deep"));
-    const mark = logged.length;
-    const told = () => logged.slice(mark).filter((line) => line.includes("is not watched"));
+    const logs = captureLogs();
+    const told = () => logs.lines.filter((line) => line.includes("is not watched"));
     const w = await watchWorker("output", out);
     try {
       // Past two root checks: before, each re-armed the watch and announced the re-arm as a change.

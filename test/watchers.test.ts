@@ -2,7 +2,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startWatcher } from "../src/watchers.ts";
-import { POSIX_FS_SKIP, ROOT, cleanup, tempDir, testUnless } from "./helpers.ts";
+import { cleanup } from "./helpers/cleanup.ts";
+import { fixture, tempDir } from "./helpers/files.ts";
+import { POSIX_FS_SKIP, testUnless } from "./helpers/skip.ts";
 
 afterEach(cleanup);
 
@@ -16,7 +18,7 @@ describe("a flush of the output watcher", () => {
   test("waits for a watcher thread that reports late, so no change made before it arrives after it", async () => {
     const dir = join(tempDir(), "out");
     mkdirSync(dir);
-    const { watcher, changes } = watchOutput(dir, () => new Worker(join(ROOT, "test/fixtures/stalled-reports.worker.ts")));
+    const { watcher, changes } = watchOutput(dir, () => new Worker(fixture("stalled-reports.worker.ts")));
     try {
       await watcher.ready;
       writeFileSync(join(dir, "index.html"), "built");

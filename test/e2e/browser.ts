@@ -2,7 +2,8 @@ import { beforeAll } from "bun:test";
 import { statSync } from "node:fs";
 import { chromium, type Browser as PlaywrightBrowser } from "playwright-core";
 import puppeteer, { type Browser as PuppeteerBrowser } from "puppeteer-core";
-import { describeUnless } from "../helpers.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { describeUnless } from "../helpers/skip.ts";
 
 /**
  * One small interface over two drivers, so each e2e case is written once and runs in both engines:
@@ -216,26 +217,24 @@ export function inEachEngine(title: string, body: (engine: Engine) => void): voi
   }
 }
 
-/** Polls the page's text across reloads until it matches; returns false if it never does within `ms`. */
-export async function bodyBecomes(tab: Tab, expected: string, ms = 5_000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    try {
-      if ((await tab.text("body"))?.includes(expected)) return true;
-    } catch {
-      // The page was mid-navigation; ask again.
-    }
-    await Bun.sleep(10);
-  }
-  return false;
+/** Whether what `read` reads off the tab comes to satisfy `accept` within `ms`, across reloads (a read mid-navigation throws, and is tried again). */
+export function tabComesTo<T>(read: () => Promise<T>, accept: (value: T) => boolean, ms: number, what: string): Promise<boolean> {
+  return eventually(() => read().then(accept, () => false), { ms, what }).then(
+    () => true,
+    () => false,
+  );
 }
 
-/** Waits until the tab has had no load for `ms`; a negative check, never a measure of speed. */
+/** Whether the page's text comes to include `expected` within `ms`, across reloads. */
+export function bodyBecomes(tab: Tab, expected: string, ms = 5_000): Promise<boolean> {
+  return tabComesTo(() => tab.text("body"), (text) => text?.includes(expected) === true, ms, `the page to show ${expected}`);
+}
+
+/** Waits until the tab has had no navigation and no load for `ms`; a negative check, never a measure of speed. */
 export async function quiet(tab: Tab, ms = 600): Promise<void> {
-  let seen = tab.loads();
-  for (;;) {
+  const seen = () => `${tab.statuses.length} ${tab.loads()}`;
+  for (let before = ""; before !== seen(); ) {
+    before = seen();
     await Bun.sleep(ms);
-    if (tab.loads() === seen) return;
-    seen = tab.loads();
   }
 }

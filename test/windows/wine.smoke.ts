@@ -12,8 +12,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { compile } from "../../scripts/compile.ts";
-import { cleanup, TestSocket, tempDir } from "../helpers.ts";
-import { launch, rawRequest, run, type Running } from "../process.ts";
+import { cleanup } from "../helpers/cleanup.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { tempDir } from "../helpers/files.ts";
+import { launch, run, type Running } from "../helpers/process.ts";
+import { rawRequest } from "../helpers/raw-http.ts";
+import { TestSocket } from "../helpers/socket.ts";
 
 const RELOAD = '{"type":"reload"}';
 /** Wine answers in seconds, not milliseconds; still bounded, so a lost event fails the case. */
@@ -53,16 +57,12 @@ async function stop(server: Running): Promise<void> {
 }
 
 /** Polls for a file a Windows process writes; its content once it is complete, or null. */
-async function fileAppears(path: string, ms = EVENT_MS): Promise<string | null> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (existsSync(path)) {
-      const text = readFileSync(path, "utf8");
-      if (text.endsWith("\n")) return text;
-    }
-    await Bun.sleep(50);
-  }
-  return null;
+function fileAppears(path: string, ms = EVENT_MS): Promise<string | null> {
+  const complete = () => {
+    const text = existsSync(path) ? readFileSync(path, "utf8") : "";
+    return text.endsWith("\n") && text;
+  };
+  return eventually(complete, { ms, every: 50, what: `${path} written` }).catch(() => null);
 }
 
 beforeAll(async () => {

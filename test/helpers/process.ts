@@ -1,8 +1,8 @@
 import type { Subprocess } from "bun";
 import { readFileSync } from "node:fs";
-import { ROOT } from "./helpers.ts";
-
-export const CLI = `${ROOT}/src/cli.ts`;
+import { onCleanup } from "./cleanup.ts";
+import { eventually } from "./eventually.ts";
+import { CLI, ROOT } from "./files.ts";
 
 export interface Running {
   proc: Subprocess<"ignore", "pipe", "pipe">;
@@ -32,7 +32,10 @@ export async function run(args: string[], options: { cwd?: string; timeoutMs?: n
   return { code, stdout, stderr, all: stdout + stderr };
 }
 
-/** Starts a long-running server command and resolves once it printed its URL. */
+/**
+ * Starts a long-running server command and resolves once it printed its URL; `cleanup()` kills it
+ * (SIGKILL) if it still runs.
+ */
 export async function launch(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Running> {
   const proc = Bun.spawn(args, {
     cwd: options.cwd ?? ROOT,
@@ -41,6 +44,7 @@ export async function launch(args: string[], options: { cwd?: string; env?: Reco
     stderr: "pipe",
     env: { ...process.env, NO_COLOR: "1", ...options.env },
   });
+  onCleanup(() => proc.kill("SIGKILL"));
   let text = "";
   const decoder = new TextDecoder();
   const collect = async (stream: ReadableStream<Uint8Array>) => {
@@ -51,76 +55,23 @@ export async function launch(args: string[], options: { cwd?: string; env?: Reco
   };
   void collect(proc.stdout);
   void collect(proc.stderr);
-  const deadline = Date.now() + 10_000;
-  let match: RegExpMatchArray | null = null;
-  while (!(match = text.match(/(http:\/\/[^\s]+?:(\d+)\/)/))) {
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      proc.kill("SIGKILL");
-      throw new Error(`server did not start:\n${text}`);
-    }
-    await Bun.sleep(20);
-  }
+  const found = (pattern: RegExp | string) => (typeof pattern === "string" ? text.includes(pattern) : pattern.test(text));
+  const [, url, port] = await eventually(
+    () => {
+      if (proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode} before it started:\n${text}`);
+      return text.match(/(http:\/\/[^\s]+?:(\d+)\/)/);
+    },
+    { ms: 10_000, every: 20, what: () => `the server to start:\n${text}` },
+  ).catch((error) => {
+    proc.kill("SIGKILL");
+    throw error;
+  });
   return {
     proc,
-    url: match[1]!,
-    port: Number(match[2]),
+    url: url!,
+    port: Number(port),
     output: () => text,
-    async waitForOutput(pattern, ms = 5_000) {
-      const until = Date.now() + ms;
-      const found = () => (typeof pattern === "string" ? text.includes(pattern) : pattern.test(text));
-      while (!found()) {
-        if (Date.now() > until) throw new Error(`output never matched ${pattern}:\n${text}`);
-        await Bun.sleep(20);
-      }
-    },
-  };
-}
-
-export interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/**
- * Sends bytes exactly as given, so a test can use request targets and headers that fetch()
- * would normalise or refuse to send (raw "..", "#", a forged Host, an Upgrade with an Origin).
- */
-export async function rawRequest(port: number, target: string, headers: Record<string, string> = {}): Promise<RawResponse> {
-  const lines = [`GET ${target} HTTP/1.1`, ...Object.entries({ host: `127.0.0.1:${port}`, ...headers }).map(([k, v]) => `${k}: ${v}`)];
-  const text = await new Promise<string>((resolve, reject) => {
-    let received = "";
-    const timer = setTimeout(() => reject(new Error(`no complete answer to ${target}`)), 5_000);
-    const finish = () => {
-      clearTimeout(timer);
-      resolve(received);
-    };
-    Bun.connect({
-      hostname: "127.0.0.1",
-      port,
-      socket: {
-        open(socket) {
-          socket.write(`${lines.join("\r\n")}\r\nconnection: close\r\n\r\n`);
-        },
-        data(socket, chunk) {
-          received += chunk.toString("latin1");
-          // A 101 keeps the socket open: the head is all there is to read.
-          if (/^HTTP\/1\.1 101/.test(received) && received.includes("\r\n\r\n")) {
-            socket.end();
-            finish();
-          }
-        },
-        close: finish,
-        error: finish,
-      },
-    }).catch(reject);
-  });
-  const [head = "", ...rest] = text.split("\r\n\r\n");
-  const [statusLine = "", ...headerLines] = head.split("\r\n");
-  return {
-    status: Number(statusLine.split(" ")[1]),
-    headers: Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()])),
-    body: rest.join("\r\n\r\n"),
+    waitForOutput: async (pattern, ms = 5_000) => void (await eventually(() => found(pattern), { ms, every: 20, what: () => `output matching ${pattern}:\n${text}` })),
   };
 }
 
@@ -144,6 +95,14 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** True once `pid` has ended, false if it still runs after `ms` (a signalled process takes a moment to die). */
+export function ends(pid: number, ms = 2_000): Promise<boolean> {
+  return eventually(() => !alive(pid), { ms, what: `process ${pid} to end` }).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** Runs a command as the unprivileged `nobody`, so permissions and per-user limits apply. */
 export const asNobody = (args: string[]) => ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ...args];
 
@@ -154,14 +113,4 @@ export function nobodySkipReason(): string | null {
   const probe = Bun.spawnSync(asNobody([process.execPath, CLI, "--version"]), { cwd: "/", stdout: "ignore", stderr: "ignore" });
   if (probe.exitCode !== 0) return `nobody cannot read this checkout (${ROOT}; a parent directory is private)`;
   return null;
-}
-
-/** True once `pid` has ended, false if it still runs after `ms` (a signalled process takes a moment to die). */
-export async function ends(pid: number, ms = 2_000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (alive(pid)) {
-    if (Date.now() > until) return false;
-    await Bun.sleep(10);
-  }
-  return true;
 }
