@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { OutsideBuild } from "../src/outside-build.ts";
+import { eventually } from "./helpers/eventually.ts";
 
 /** An OutsideBuild whose busy periods are recorded; a quiet time far above the pauses below, so which rule ends a period is plain. */
 function writer({ writerRunsHere = true, quietMs = 200 } = {}) {
@@ -20,7 +21,7 @@ function writer({ writerRunsHere = true, quietMs = 200 } = {}) {
 type Writer = ReturnType<typeof writer>;
 
 async function over(w: Writer): Promise<void> {
-  while (!w.last().over) await Bun.sleep(5);
+  await eventually(() => w.last().over, { ms: 10_000, every: 5, what: "the busy period to be over" });
 }
 
 /** One rebuild after a save: a write, a pause, a write, the writer's closing line; resolves once its busy period is over. */
