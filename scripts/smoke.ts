@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { SOCKET_PATH } from "../src/protocol.ts";
+import { SOCKET_PATH } from "../src/http/protocol.ts";
 
 /**
  * `bun scripts/smoke.ts BINARY`: what a release runner checks before uploading a binary it can

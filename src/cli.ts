@@ -3,11 +3,9 @@ import { defineCommand, runCommand, type ArgsDef } from "citty";
 import { readFileSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
-import { resolveHost } from "./address.ts";
+import { resolveHost } from "./host.ts";
 import { StartupError, UsageError } from "./errors.ts";
-import { registerInstance } from "./instances.ts";
-import { log } from "./log.ts";
-import { openBrowser } from "./open.ts";
+import { log } from "./terminal/log.ts";
 import { DEFAULTS, resolveOptions, type RawArgs } from "./options.ts";
 import { start, type App } from "./start.ts";
 
@@ -84,20 +82,7 @@ export const command = defineCommand({
       return null;
     }
     const resolved = resolveOptions({ ...args, input: everyValue(rawArgs, "input") } as RawArgs);
-    const options = { ...resolved, hostAddresses: await resolveHost(resolved.host) };
-    const app = await start(options);
-    const instance = registerInstance(options.output, app.url);
-    for (const other of instance.others) {
-      log.warn(`Another storytime-reload (pid ${other.pid}, ${other.url}) also serves this output; if both build, their builds overwrite each other: stop one.`);
-    }
-    if (options.open) void openBrowser(app.url);
-    return {
-      ...app,
-      async stop() {
-        instance.release();
-        await app.stop();
-      },
-    };
+    return start({ ...resolved, hostAddresses: await resolveHost(resolved.host) });
   },
 });
 
@@ -278,7 +263,7 @@ export async function main(rawArgs: string[]): Promise<void> {
 
 /**
  * The first signal stops the server and gives the build a moment to end; a second one (an
- * impatient Ctrl-C) exits at once, and the exit itself kills the build's process group (build.ts),
+ * impatient Ctrl-C) exits at once, and the exit itself kills the build's process group (build/shell.ts),
  * so nothing is left running either way.
  */
 function stopOnSignals(stop: () => Promise<void>) {

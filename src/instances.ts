@@ -2,7 +2,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync,
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { isCode } from "./errors.ts";
-import { log } from "./log.ts";
+import { log } from "./terminal/log.ts";
 import { realPathOrNearest } from "./paths.ts";
 
 export interface OtherInstance {

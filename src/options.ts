@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError, isCode } from "./errors.ts";
-import { ipVersion } from "./ip.ts";
+import { ipVersion } from "./host.ts";
 import { isInside, realPathOrNearest } from "./paths.ts";
 
 export const DEFAULTS = {

@@ -1,38 +1,21 @@
 import { join } from "node:path";
-import { localUrl } from "./address.ts";
-import { BuildRunner } from "./build.ts";
-import { OutputChanges } from "./changes.ts";
-import { displayPath } from "./paths.ts";
-import { instancesServing } from "./instances.ts";
-import { log } from "./log.ts";
-import { OutsideBuild } from "./outside-build.ts";
+import { BuildRunner } from "./build/runner.ts";
+import { OutsideBuild } from "./build/outside-build.ts";
+import { WatchBuild } from "./build/watch-build.ts";
 import { UsageError, isCode } from "./errors.ts";
+import { localUrl } from "./host.ts";
+import { OutputChanges } from "./http/gate.ts";
+import { RELOAD_MESSAGE, RELOAD_TOPIC } from "./http/protocol.ts";
+import { startServer, type ServerConfig } from "./http/server.ts";
+import { instancesServing, registerInstance } from "./instances.ts";
 import type { Options } from "./options.ts";
-import { RELOAD_MESSAGE, RELOAD_TOPIC } from "./protocol.ts";
-import { reloadLog } from "./reload-log.ts";
-import { startServer, type ServerConfig } from "./server.ts";
-import { logStartup } from "./startup-log.ts";
-import { WatchBuild } from "./watch-build.ts";
-import { startWatcher, type Watcher } from "./watchers.ts";
-import { rearmMayLoseOtherEvents, watchTiming } from "./watch/platform.ts";
-import { ROOT_CHECK_MS } from "./watch/watch-tree.ts";
-
-const TIMING = watchTiming(process.platform);
-
-export const PAGE_GATE = {
-  /** Longer than the gaps inside one burst of writes (a build, a copy), far shorter than a person's next save. */
-  quietMs: TIMING.quietMs,
-  burstQuietMs: TIMING.burstQuietMs,
-  burstEvents: 20,
-  maxQuietWaitMs: 2_000,
-  /**
-   * Catalog builds of 10-60 s are normal, and a page served mid-build is half-written or stale:
-   * a tab that keeps loading until the build ends is what the user wants. Past two minutes a
-   * build is more likely stuck than slow, and the last output (which reloads once the build
-   * writes) is more use than a spinner.
-   */
-  maxBuildWaitMs: 120_000,
-};
+import { displayPath } from "./paths.ts";
+import { log } from "./terminal/log.ts";
+import { openBrowser } from "./terminal/open-browser.ts";
+import { reloadLog } from "./terminal/reload-lines.ts";
+import { logStartup } from "./terminal/startup-lines.ts";
+import { platformTiming } from "./timing.ts";
+import { startWatcher, watcherGroup } from "./watchers.ts";
 
 /**
  * How far behind the clock a file's modification time may be: Linux stamps files from a clock
@@ -46,26 +29,30 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** `watch` is the seam through which tests make a watcher fail to start. */
+/**
+ * The whole app, as the command line runs it: the server, the page gate, the watchers, the
+ * build, the record of this server among others on the same output, and the browser opened.
+ * `watch` is the seam through which tests make a watcher fail to start or lag.
+ */
 export async function start(options: Options, watch: typeof startWatcher = startWatcher): Promise<App> {
   const startedAt = Date.now();
-  const changes = new OutputChanges(PAGE_GATE);
+  const timing = platformTiming(process.platform);
+  const changes = new OutputChanges(timing.gate);
   const reloads = reloadLog(options.output);
   const server = listen(options, changes, reloads);
-  // Each watcher's re-arm (reported as a null path) may have cost the others events on macOS.
-  const othersMayHaveMissed = (rearmed: Watcher) => {
-    if (!rearmMayLoseOtherEvents(process.platform)) return;
-    for (const other of [output, ...inputs]) if (other !== rearmed) other.recheck(Date.now() - ROOT_CHECK_MS);
-  };
-  // Pages wait until the output watcher has reported a build's last write, not a guessed while.
-  const holdPages = (idle: Promise<void>) => changes.holdFor(idle.then(() => output.flush()));
+  const watchers = watcherGroup(watch);
+  const holdPages = (idle: Promise<void>) => changes.holdFor(idle);
   // Without a build of our own, whatever writes the output after a save is someone else's build.
   const outside =
     options.build || !(options.inputs.length || options.watchBuild)
       ? null
-      : new OutsideBuild({ quietMs: PAGE_GATE.burstQuietMs, writerRunsHere: options.watchBuild !== null, onBusy: holdPages, confirmWrites: () => output.flush() });
-  const output = watch("output", options.output, (path) => {
-    if (path === null) othersMayHaveMissed(output);
+      : new OutsideBuild({
+          quietMs: timing.gate.burstQuietMs,
+          writerRunsHere: options.watchBuild !== null,
+          onBusy: holdPages,
+          confirmWrites: () => changes.allReported(),
+        });
+  const output = watchers.watch("output", options.output, (path) => {
     outside?.wrote();
     changes.record();
     server.publish(RELOAD_TOPIC, RELOAD_MESSAGE);
@@ -78,9 +65,10 @@ export async function start(options: Options, watch: typeof startWatcher = start
         input: options.inputs[0] ?? null,
         output: options.output,
         onBusy: holdPages,
-        pagesWaitMs: PAGE_GATE.maxBuildWaitMs,
+        saveSettleMs: timing.saveSettleMs,
+        pagesWaitMs: timing.gate.maxBuildWaitMs,
         verbose: options.verbose,
-        outputChanges: { version: () => changes.version, counted: () => output.flush() },
+        outputChanges: { version: () => changes.version, counted: () => changes.allReported() },
       })
     : null;
   const writer =
@@ -104,25 +92,28 @@ export async function start(options: Options, watch: typeof startWatcher = start
         log.info(`${path} changed${toldNothingRebuilt ? "" : " (no --build, nothing rebuilt)"}`);
         toldNothingRebuilt = true;
       };
-  const inputs = options.inputs.map((root) => {
+  for (const root of options.inputs) {
     // With several inputs, a path names its input too: `content/post.md`, not `post.md`.
     const shownAs = options.inputs.length > 1 ? displayPath(root) : "";
-    const input: Watcher = watchInput(watch, { root, shownAs, exclude: options.output }, saved, reloads.edited, () => othersMayHaveMissed(input));
-    return input;
-  });
+    const onChange = (path: string | null) => {
+      if (path) reloads.edited(path);
+      saved(path === null ? `the input directory${shownAs && ` ${shownAs}`}` : join(shownAs, path));
+    };
+    // The output is left out of the input's watch wherever it lies.
+    watchers.watch("input", root, onChange, { exclude: options.output });
+  }
   try {
-    await Promise.all([output.ready, ...inputs.map((input) => input.ready)]);
+    await watchers.ready();
   } catch (error) {
     // Nothing started here may outlive a failed start: the caller exits, or (in tests) goes on.
-    output.stop();
-    for (const input of inputs) input.stop();
+    watchers.stop();
     server.stop(true);
     throw error;
   }
-  // The server listens at once, so the first page does not wait for a worker's start (6-9 ms),
-  // and a page served before the output watch was in place could miss a change made meanwhile.
-  // Files modified since start-up are found by their time instead and count as changes (pages
-  // stamped before them reload), all reported before start-up is over.
+  // The server listens at once, so the first page does not wait for a worker's start, and a page
+  // served before the output watch was in place could miss a change made meanwhile. Files
+  // modified since start-up are found by their time instead and count as changes (pages stamped
+  // before them reload), all reported before start-up is over.
   output.recheck(startedAt - MTIME_LAG_MS);
   await output.flush();
 
@@ -131,38 +122,23 @@ export async function start(options: Options, watch: typeof startWatcher = start
   // The first build starts after the server listens: pages requested meanwhile wait for it.
   builder?.startNow();
   writer?.start();
+  const instance = registerInstance(options.output, url);
+  for (const other of instance.others) {
+    log.warn(`Another storytime-reload (pid ${other.pid}, ${other.url}) also serves this output; if both build, their builds overwrite each other: stop one.`);
+  }
+  if (options.open) void openBrowser(url);
 
   return {
     url,
     port: server.port!,
     async stop() {
-      output.stop();
-      for (const input of inputs) input.stop();
+      instance.release();
+      watchers.stop();
       server.stop(true);
       await Promise.all([builder?.stop(), writer?.stop()]);
       outside?.endNow();
     },
   };
-}
-
-/** `exclude` is the output, left out of the input's watch wherever it lies. */
-function watchInput(
-  watch: typeof startWatcher,
-  input: { root: string; shownAs: string; exclude: string },
-  saved: (path: string) => void,
-  edited: (path: string) => void,
-  rearmed: () => void,
-) {
-  return watch(
-    "input",
-    input.root,
-    (path) => {
-      if (path) edited(path);
-      else rearmed();
-      saved(path === null ? `the input directory${input.shownAs && ` ${input.shownAs}`}` : join(input.shownAs, path));
-    },
-    { exclude: input.exclude },
-  );
 }
 
 function listen(options: Options, changes: OutputChanges, pages: ServerConfig["pages"]) {

@@ -1,8 +1,11 @@
 import { join } from "node:path";
 import { StartupError } from "./errors.ts";
-import { log } from "./log.ts";
+import { log } from "./terminal/log.ts";
+import { QUIET_WAIT_LIMIT_MS } from "./timing.ts";
 import type { WatchCommand, WatchReport } from "./watch/messages.ts";
+import { rearmMayLoseOtherEvents } from "./watch/platform.ts";
 import { ignoredTypeMessage } from "./watch/relevant.ts";
+import { ROOT_CHECK_MS } from "./watch/watch-tree.ts";
 
 export type WatcherKind = "output" | "input";
 
@@ -19,11 +22,10 @@ export interface Watcher {
 /**
  * A flush is answered by evidence, so this limit only bounds the cases without any: a worker
  * that died, or a watch that stopped without the worker noticing. It must outlast a watcher
- * thread starved on a loaded machine: at 100 ms a page was served before the first build's
- * events were in (1 of 20 full test runs), and they reloaded it. Two seconds is also how long a
- * page waits for output that never goes quiet (PAGE_GATE.maxQuietWaitMs).
+ * thread starved on a loaded machine, or a page is served before a build's last events are in,
+ * and they reload it.
  */
-const FLUSH_LIMIT_MS = 2_000;
+const FLUSH_LIMIT_MS = QUIET_WAIT_LIMIT_MS;
 
 /**
  * Literal URLs, created in a module at the top of the source tree: that is what lets
@@ -139,6 +141,44 @@ export function startWatcher(
     stop() {
       stopped = true;
       worker.terminate();
+    },
+  };
+}
+
+/**
+ * The watchers of one app, started and stopped together. On macOS Bun runs one FSEvents stream
+ * for the whole process and rebuilds it whenever a watch opens or closes, losing the events of
+ * that moment (watch/platform.ts): so when one watcher re-arms (it reports a null path), the
+ * others report what changed meanwhile. `watch` is the seam through which tests make a watcher
+ * fail or lag, `platform` the one through which they play macOS.
+ */
+export function watcherGroup(watch: typeof startWatcher = startWatcher, platform: NodeJS.Platform = process.platform) {
+  const members: Watcher[] = [];
+  const othersMayHaveMissed = (rearmed: number) => {
+    if (!rearmMayLoseOtherEvents(platform)) return;
+    for (const [index, other] of members.entries()) if (index !== rearmed) other.recheck(Date.now() - ROOT_CHECK_MS);
+  };
+  return {
+    watch(kind: WatcherKind, root: string, onChange: (path: string | null) => void, options?: { exclude?: string }): Watcher {
+      const index = members.length;
+      const watcher = watch(
+        kind,
+        root,
+        (path) => {
+          if (path === null) othersMayHaveMissed(index);
+          onChange(path);
+        },
+        options,
+      );
+      members.push(watcher);
+      return watcher;
+    },
+    /** Resolves once every watcher has its watch in place; rejects if one cannot start. */
+    async ready(): Promise<void> {
+      await Promise.all(members.map((watcher) => watcher.ready));
+    },
+    stop(): void {
+      for (const watcher of members) watcher.stop();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { NetworkInterfaceInfo } from "node:os";
-import { localUrl, networkUrls, resolveHost } from "../src/address.ts";
+import { localUrl, networkUrls, resolveHost } from "../src/host.ts";
 
 const info = (address: string, family: "IPv4" | "IPv6", internal = false) => ({ address, family, internal }) as NetworkInterfaceInfo;
 const INTERFACES = {

@@ -1,8 +1,9 @@
 import { afterEach, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BuildRunner, type BuildConfig } from "../src/build.ts";
-import { MAX_LINE_CHARS, TAIL_LINES } from "../src/build-output.ts";
+import { BuildRunner, type BuildConfig } from "../src/build/runner.ts";
+import { TAIL_LINES } from "../src/build/output.ts";
+import { MAX_LINE_CHARS } from "../src/build/shell.ts";
 import { startApp } from "./helpers/app.ts";
 import { cleanup } from "./helpers/cleanup.ts";
 import { CLI, tempDir } from "./helpers/files.ts";
@@ -18,7 +19,7 @@ async function runBuild(command: string, config: Partial<BuildConfig> = {}): Pro
   const dir = tempDir();
   const logs = captureLogs();
   let idle: Promise<void> | undefined;
-  const runner = new BuildRunner({ command, input: dir, output: dir, onBusy: (done) => (idle = done), ...config });
+  const runner = new BuildRunner({ command, input: dir, output: dir, saveSettleMs: 10, onBusy: (done) => (idle = done), ...config });
   try {
     runner.startNow();
     await idle;

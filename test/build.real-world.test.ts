@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BuildRunner, SAVE_SETTLE_MS, SELF_TRIGGER_BUILDS, shellCommand } from "../src/build.ts";
+import { SELF_TRIGGER_BUILDS } from "../src/build/self-trigger.ts";
+import { shellCommand } from "../src/build/shell.ts";
 import { resolveOptions } from "../src/options.ts";
 import { startWatcher } from "../src/watchers.ts";
 import { TestSocket } from "./helpers/socket.ts";
@@ -51,29 +52,6 @@ describeUnless(POSIX_SHELL_SKIP)("builds that leave processes behind", () => {
 });
 
 describeUnless(POSIX_SHELL_SKIP)("the build runner", () => {
-  test("a build queued behind a running one still waits for the save to settle", async () => {
-    const dir = tempDir();
-    const stamps = join(dir, "stamps");
-    const gate = join(dir, "go");
-    const runner = new BuildRunner({
-      command: `echo "start $(date +%s%N)" >> ${stamps}; while [ ! -f ${gate} ]; do sleep 0.01; done; echo "end $(date +%s%N)" >> ${stamps}`,
-      input: dir,
-      output: dir,
-      onBusy: () => {},
-    });
-    try {
-      runner.startNow();
-      await eventually(() => lines(stamps).length === 1, { what: "the first build" });
-      runner.request("story.py");
-      writeFileSync(gate, "");
-      await eventually(() => lines(stamps).length === 4, { what: "the queued build" });
-      const [, end, start] = lines(stamps).map((l) => Number(l.split(" ")[1]) / 1e6);
-      expect(start! - end!).toBeGreaterThanOrEqual(SAVE_SETTLE_MS - 1);
-    } finally {
-      await runner.stop();
-    }
-  });
-
   test("a build that rewrites a file in its own input is named once and stops looping; a person's save still builds", async () => {
     const log = join(tempDir(), "runs.log");
     const p = project(

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { OutputChanges } from "../src/changes.ts";
+import { OutputChanges } from "../src/http/gate.ts";
 
 // Wide margins between the limits, so the checks below depend on which rule applies, not on timing.
 const limits = { quietMs: 20, burstQuietMs: 300, burstEvents: 20, maxQuietWaitMs: 2_000, maxBuildWaitMs: 30_000 };

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BuildRunner } from "../src/build.ts";
 import { ROOT_CHECK_MS } from "../src/watch/watch-tree.ts";
 import { startWatcher } from "../src/watchers.ts";
 import { cleanup } from "./helpers/cleanup.ts";
@@ -160,35 +159,6 @@ describe("command line faults", () => {
 });
 
 describe("builds that misbehave", () => {
-  test("a hanging build is reported as still running and keeps at most one build queued", async () => {
-    const dir = tempDir();
-    const gate = join(dir, "go");
-    const runs = join(dir, "runs");
-    const logs = captureLogs();
-    const busy: Array<Promise<void>> = [];
-    const runner = new BuildRunner({
-      command: `echo run >> ${runs}; while [ ! -f ${gate} ]; do sleep 0.02; done`,
-      input: dir,
-      output: dir,
-      onBusy: (idle) => busy.push(idle),
-      stillRunningEveryMs: 100,
-    });
-    try {
-      runner.startNow();
-      for (let i = 0; i < 10; i++) runner.request(`change-${i}.py`);
-      await logs.waitFor(/still running after/, 2_000);
-      expect(readFileSync(runs, "utf8")).toBe("run\n");
-      writeFileSync(gate, "");
-      // The queued build runs inside the same busy period: pages wait through both.
-      await busy[0];
-      expect(busy).toHaveLength(1);
-      expect(readFileSync(runs, "utf8")).toBe("run\nrun\n");
-      expect(logs.lines.some((line) => line.includes("change-0.py changed and 9 more files"))).toBe(true);
-    } finally {
-      await runner.stop();
-    }
-  });
-
   test("a build that floods its output, shown with --verbose, does not stall the server", async () => {
     const dir = tree({ "out/site.css": "body{}" });
     const out = join(dir, "out");

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { SECURITY_HEADERS, createGuard, isExposed } from "../src/guard.ts";
+import { isExposed } from "../src/host.ts";
+import { createGuard } from "../src/http/guard.ts";
+import { SECURITY_HEADERS } from "../src/http/headers.ts";
 
 const request = (headers: Record<string, string>) => new Request("http://127.0.0.1:8080/", { headers });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { clientScript, clientUrl } from "../src/client.ts";
+import { clientScript, clientUrl } from "../src/http/client-script.ts";
 import { startApp, url } from "./helpers/app.ts";
 import { cleanup } from "./helpers/cleanup.ts";
 import { CLI, tempDir, tree } from "./helpers/files.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { injectClient } from "../src/inject.ts";
+import { injectClient } from "../src/http/inject.ts";
 
 const TAG = '<script src="/__storytime/client.js"></script>';
 const bytes = (parts: Array<string | number[]>) =>

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { isIP } from "node:net";
-import { ipVersion } from "../src/ip.ts";
+import { ipVersion } from "../src/host.ts";
 
 const CASES = [
   "127.0.0.1", "0.0.0.0", "255.255.255.255", "192.168.1.20", "256.1.1.1", "999.1.1.1", "1.2.3", "1.2.3.4.5",

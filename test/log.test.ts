@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { printable } from "../src/printable.ts";
+import { printable } from "../src/terminal/printable.ts";
 import { cleanup } from "./helpers/cleanup.ts";
 import { CLI, tree } from "./helpers/files.ts";
 import { launch } from "./helpers/process.ts";

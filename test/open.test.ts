@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { openBrowser } from "../src/open.ts";
+import { openBrowser } from "../src/terminal/open-browser.ts";
 import { cleanup } from "./helpers/cleanup.ts";
 import { captureLogs } from "./helpers/logs.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { OutsideBuild } from "../src/outside-build.ts";
+import { OutsideBuild } from "../src/build/outside-build.ts";
 import { eventually } from "./helpers/eventually.ts";
 
 /** An OutsideBuild whose busy periods are recorded; a quiet time far above the pauses below, so which rule ends a period is plain. */

@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { OutputChanges } from "../src/changes.ts";
-import { PageCache } from "../src/page-cache.ts";
-import { PAGE_GATE } from "../src/start.ts";
+import { OutputChanges } from "../src/http/gate.ts";
+import { PageCache } from "../src/http/page-cache.ts";
+import { platformTiming } from "../src/timing.ts";
 
 const MiB = 1024 * 1024;
 const page = (bytes: number) => ({ body: new Uint8Array(bytes), headers: { "content-type": "text/html; charset=utf-8" } });
 
 function cache(maxBytes = 4 * MiB) {
-  const changes = new OutputChanges(PAGE_GATE);
+  const changes = new OutputChanges(platformTiming(process.platform).gate);
   const pages = new PageCache(changes, maxBytes);
   /** Stores a page of `bytes` for /NAME.html, read from /out/NAME.html now. */
   const keep = (name: string, bytes: number) => pages.set(`/${name}.html`, `/out/${name}.html`, changes.version, page(bytes));

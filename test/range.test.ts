@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { requestedRange } from "../src/range.ts";
+import { requestedRange } from "../src/http/range.ts";
 
 const asked = (range: string, size: number, more: Record<string, string> = {}) => requestedRange(new Headers({ range, ...more }), size);
 

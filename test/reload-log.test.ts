@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeReload, reloadLog } from "../src/reload-log.ts";
+import { describeReload, reloadLog } from "../src/terminal/reload-lines.ts";
 import { startApp } from "./helpers/app.ts";
 import { cleanup } from "./helpers/cleanup.ts";
 import { eventually } from "./helpers/eventually.ts";

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RELOAD_MESSAGE } from "../src/protocol.ts";
+import { RELOAD_MESSAGE } from "../src/http/protocol.ts";
 import { freePort, stampOf, startApp, url } from "./helpers/app.ts";
 import { cleanup } from "./helpers/cleanup.ts";
 import { eventually } from "./helpers/eventually.ts";

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { NetworkInterfaceInfo } from "node:os";
 import { join } from "node:path";
 import type { Options } from "../src/options.ts";
-import { logStartup } from "../src/startup-log.ts";
+import { logStartup } from "../src/terminal/startup-lines.ts";
 import { cleanup } from "./helpers/cleanup.ts";
 import { tempDir } from "./helpers/files.ts";
 import { captureLogs } from "./helpers/logs.ts";

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { resolveRequestPath } from "../src/static.ts";
+import { resolveRequestPath } from "../src/http/resolve.ts";
 import { cleanup } from "./helpers/cleanup.ts";
 import { tree } from "./helpers/files.ts";
 

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isSiblingEvent, rearmMayLoseOtherEvents, watchesAncestors, watchFollowsMovedDirectories, watchTiming } from "../src/watch/platform.ts";
+import { watchTiming } from "../src/timing.ts";
+import { isSiblingEvent, rearmMayLoseOtherEvents, watchesAncestors, watchFollowsMovedDirectories } from "../src/watch/platform.ts";
 import { modifiedSince } from "../src/watch/worker-main.ts";
 
 describe("waits chosen per platform from how its watcher delivers events", () => {

@@ -1,27 +1,5 @@
 import { join } from "node:path";
 
-/** The waits that depend on how the platform's watcher delivers events. */
-export interface WatchTiming {
-  /** How long a save settles before it is built: the events of one save must all be in. */
-  saveSettleMs: number;
-  /** How long the output must be quiet before a page is served, and once a burst is under way. */
-  quietMs: number;
-  burstQuietMs: number;
-}
-
-/**
- * Linux (inotify) and Windows (ReadDirectoryChangesW) deliver each event within a millisecond or
- * two of the write, Windows sometimes twice: 10 ms folds one save's events, 20 ms of quiet ends a
- * burst, 60 ms once a writer is deep in one. macOS (FSEvents, as Bun runs it) delivers the first
- * event at once and the rest in batches every 50 ms: a save's second event (the rename after the
- * write) may come 50 ms after its first, and a burst pauses 50 ms between batches. Each wait must
- * outlast one batch interval there, or one save is built twice and one burst reloads twice.
- */
-export function watchTiming(platform: NodeJS.Platform): WatchTiming {
-  if (platform === "darwin") return { saveSettleMs: 60, quietMs: 70, burstQuietMs: 120 };
-  return { saveSettleMs: 10, quietMs: 20, burstQuietMs: 60 };
-}
-
 /**
  * Bun's FSEvents watcher matches event paths against the watched directory by prefix alone and
  * then cuts the prefix off, so with `build/catalog` watched, a write to `build/catalog-old/x`

@@ -1,4 +1,4 @@
-import { log } from "../../src/log.ts";
+import { log } from "../../src/terminal/log.ts";
 import { onCleanup } from "./cleanup.ts";
 import { eventually } from "./eventually.ts";
 

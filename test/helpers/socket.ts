@@ -1,4 +1,4 @@
-import { SOCKET_PATH } from "../../src/protocol.ts";
+import { SOCKET_PATH } from "../../src/http/protocol.ts";
 import { onCleanup } from "./cleanup.ts";
 import { eventually } from "./eventually.ts";
 

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, groupUsage, spawnGroup, waitForListening } from "../procs.ts";
-import { SOCKET_PATH } from "../../../src/protocol.ts";
+import { SOCKET_PATH } from "../../../src/http/protocol.ts";
 import { ROOT } from "../servers.ts";
 import { healthy, prepareSite, type Entry } from "./common.ts";
 

@@ -6,7 +6,7 @@ import { recalibrate, wall } from "../clock.ts";
 import { storyPage } from "../fixture.ts";
 import { freePort, groupUsage, spawnGroup, waitForListening } from "../procs.ts";
 import { ROOT } from "../servers.ts";
-import { watchTiming } from "../../../src/watch/platform.ts";
+import { watchTiming } from "../../../src/timing.ts";
 import { SETTLE_MS, SHOW_MS } from "./common.ts";
 
 export interface RebuildResult {
@@ -23,7 +23,7 @@ export interface RebuildResult {
   missed: number;
   /** The floor of `overhead` on this machine, measured in the same run: our fixed save settle and what lies outside our code. */
   floor: {
-    /** How long the tool lets a save settle on this platform before it builds (src/watch/platform.ts). */
+    /** How long the tool lets a save settle on this platform before it builds (src/timing.ts). */
     settleMs: number;
     /** ms from spawning the build's shell, as the tool does, to the first line of the build script. */
     shellStart: number[];

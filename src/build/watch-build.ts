@@ -1,8 +1,8 @@
-import { STOP_GRACE_MS, runners, seconds, spawnBuild, stopGroup, type BuildConfig, type BuildProcess } from "./build.ts";
-import { BuildOutput, readLines } from "./build-output.ts";
-import { AsWritten, log } from "./log.ts";
+import { AsWritten, log, seconds } from "../terminal/log.ts";
+import { BuildOutput } from "./output.ts";
+import { relayLines, runners, spawnBuild, stopGracefully, type BuildCommand, type BuildProcess } from "./shell.ts";
 
-export interface WatchBuildConfig extends Pick<BuildConfig, "command" | "input" | "output"> {
+export interface WatchBuildConfig extends BuildCommand {
   /** Told each time the command starts: its first build is on its way. */
   onStart(): void;
   /** Each line it prints, shown or not. */
@@ -26,7 +26,7 @@ const HEALTHY_RUN_MS = 30_000;
  * stopped and it is started again, sooner after a long healthy run.
  */
 export class WatchBuild {
-  private running: { pid: number; done: Promise<void> } | null = null;
+  private running: { proc: BuildProcess; done: Promise<void> } | null = null;
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private deathsInARow = 0;
@@ -46,7 +46,7 @@ export class WatchBuild {
     }
     this.log.start(`Running \`${this.config.command}\`; it rebuilds on its own when sources change`);
     this.config.onStart();
-    this.running = { pid: proc.pid, done: this.follow(proc, started) };
+    this.running = { proc, done: this.follow(proc, started) };
     runners.add(this);
   }
 
@@ -56,15 +56,13 @@ export class WatchBuild {
     clearTimeout(this.restartTimer);
     const running = this.running;
     if (!running) return;
-    stopGroup(running.pid, "SIGTERM");
-    await Promise.race([running.done, Bun.sleep(STOP_GRACE_MS)]);
-    stopGroup(running.pid, "SIGKILL");
+    await stopGracefully(running.proc, running.done);
     runners.delete(this);
   }
 
   /** Ends the command's group at once, with no grace: this process is exiting. */
   kill(): void {
-    if (this.running) stopGroup(this.running.pid, "SIGKILL");
+    this.running?.proc.kill("SIGKILL");
   }
 
   private async follow(proc: BuildProcess, started: number): Promise<void> {
@@ -72,19 +70,17 @@ export class WatchBuild {
       line: (text) => this.log.log(new AsWritten(text)),
       note: (text) => this.log.info(text),
     });
-    const relay = (stderr: boolean) => (text: string) => {
+    void relayLines(proc, (text, stderr) => {
       output.add(text, stderr);
       this.config.onLine(text);
-    };
-    void readLines(proc.stdout, relay(false));
-    void readLines(proc.stderr, relay(true));
+    });
     const code = await proc.exited.catch(() => null);
     output.end();
     this.running = null;
     runners.delete(this);
     if (this.stopped) return;
     // Whatever the shell started may outlive it, and would write beside the next one.
-    stopGroup(proc.pid, "SIGKILL");
+    proc.kill("SIGKILL");
     this.config.onExit();
     const ran = performance.now() - started;
     const why = code === 0 && ran < HEALTHY_RUN_MS ? " (--watch-build wants a command that keeps running and rebuilds by itself, such as `hugo --watch`)" : "";

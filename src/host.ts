@@ -1,8 +1,26 @@
 import { networkInterfaces, type NetworkInterfaceInfo } from "node:os";
 import { UsageError } from "./errors.ts";
-import { ipVersion } from "./ip.ts";
 
 type Interfaces = NodeJS.Dict<NetworkInterfaceInfo[]>;
+
+/**
+ * node:net's `isIP` without node:net: loading that module costs 4-5 ms of start-up (it brings
+ * sockets and streams along), for a check of a few characters. Same answers, test/ip.test.ts
+ * holds it to node:net's.
+ */
+export function ipVersion(text: string): 0 | 4 | 6 {
+  if (IPV4.test(text)) return 4;
+  const [address = "", zone, extra] = text.split("%");
+  if (extra !== undefined || (zone !== undefined && !ZONE.test(zone))) return 0;
+  // The character check comes first: it keeps "]", "@" and "/" away from the URL parser, which
+  // would otherwise read "::1]@evil.example/[" as a user name before a host.
+  return IPV6_CHARS.test(address) && URL.canParse(`http://[${address}]/`) ? 6 : 0;
+}
+
+const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+const IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
+const IPV6_CHARS = /^[\da-f:.]*:[\da-f:.]*$/i;
+const ZONE = /^[\da-z.:-]+$/i;
 
 /** Listening on every interface: the URL to print is localhost's, and the LAN's addresses are listed too. */
 function isWildcard(host: string): boolean {
@@ -66,4 +84,19 @@ export async function resolveHost(
   const own = lanAddresses(interfaces, false);
   const network = own.length ? `, one of this machine's network addresses (${own.join(", ")})` : "";
   throw new UsageError(`Cannot listen on --host ${host}: the name ${why}; pass --host 127.0.0.1 (this machine only)${network}, or --host 0.0.0.0 (every interface).`);
+}
+
+/** A name or address of this machine only: localhost and its subdomains, 127.0.0.0/8, ::1. `hostname` is lowercase, IPv6 without brackets. */
+export function isLoopbackName(hostname: string): boolean {
+  return (
+    hostname === "localhost" ||
+    hostname.endsWith(".localhost") ||
+    hostname === "::1" ||
+    (ipVersion(hostname) === 4 && hostname.startsWith("127."))
+  );
+}
+
+/** True when `host` makes the server reachable from other machines. */
+export function isExposed(host: string): boolean {
+  return !isLoopbackName(host.toLowerCase());
 }

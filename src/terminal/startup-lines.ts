@@ -1,10 +1,9 @@
 import { existsSync } from "node:fs";
 import { networkInterfaces } from "node:os";
-import { localUrl, networkUrls } from "./address.ts";
-import { isExposed } from "./guard.ts";
+import { isExposed, localUrl, networkUrls } from "../host.ts";
 import { log } from "./log.ts";
-import { DEFAULTS, type Options } from "./options.ts";
-import { displayPath, isInside, realPathOrNearest } from "./paths.ts";
+import { DEFAULTS, type Options } from "../options.ts";
+import { displayPath, isInside, realPathOrNearest } from "../paths.ts";
 
 /** The lines a user reads once the server listens: where to look, what is watched, what a missing output means, and how to stop. */
 export function logStartup(options: Options, port: number, interfaces = networkInterfaces()): void {

@@ -33,3 +33,12 @@ export function requestedRange(headers: Headers, size: number): ByteRange | "uns
   if (ranges.length === 0) return "unsatisfiable";
   return ranges.length === 1 ? ranges[0]! : null;
 }
+
+/** 206 with the range's place in the whole, or 200 for the whole. */
+export function rangeInit(headers: Record<string, string>, range: ByteRange | null, size: number): ResponseInit {
+  return range ? { status: 206, headers: { ...headers, "content-range": `bytes ${range.start}-${range.end}/${size}` } } : { headers };
+}
+
+export function unsatisfiable(headers: Record<string, string>, size: number): Response {
+  return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${size}` } });
+}

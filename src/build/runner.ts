@@ -1,23 +1,24 @@
-import type { Subprocess } from "bun";
-import { BuildOutput, readLines } from "./build-output.ts";
-import { AsWritten, log, plural } from "./log.ts";
-import { displayPath } from "./paths.ts";
-import { settlesWithin } from "./promises.ts";
-import { watchTiming } from "./watch/platform.ts";
+import { displayPath } from "../paths.ts";
+import { AsWritten, log, plural, seconds } from "../terminal/log.ts";
+import { BuildOutput } from "./output.ts";
+import { NO_STREAK, SELF_TRIGGER_BUILDS, selfTrigger, type Trigger } from "./self-trigger.ts";
+import { leftRunning, relayLines, runners, spawnBuild, stopGracefully, type BuildCommand, type BuildProcess, type SpawnBuild } from "./shell.ts";
 
-export interface BuildConfig {
-  command: string;
-  input: string | null;
-  output: string;
+export interface BuildConfig extends BuildCommand {
   /**
    * Told when a build is about to run (from the start of its save settle), with a promise that
    * settles, never rejects, once no build runs or waits: queued builds run inside the same period,
    * so a page is never served from the output between one build and the next.
    */
   onBusy(idle: Promise<void>): void;
+  /**
+   * How long a save settles before it is built: folds the several events of one save (vim writes
+   * a probe file, renames, writes again) into one build. The platform's (timing.ts).
+   */
+  saveSettleMs: number;
   /** How often a long build is reported as still running. */
   stillRunningEveryMs?: number;
-  /** How long a page waits for a build (PAGE_GATE.maxBuildWaitMs), so that the still-running line stays true past it. */
+  /** How long a page waits for a build (the gate's maxBuildWaitMs), so that the still-running line stays true past it. */
   pagesWaitMs?: number;
   /** --verbose: every line of a build's output is shown as it comes, not only a failed build's last lines. */
   verbose?: boolean;
@@ -26,67 +27,38 @@ export interface BuildConfig {
    * counted: a build that changed nothing there most likely writes somewhere else.
    */
   outputChanges?: { version(): number; counted(): Promise<unknown> };
+  /** Starts a build: the shell's, unless a test runs builds without one. */
+  spawn?: SpawnBuild;
 }
 
 const STILL_RUNNING_EVERY_MS = 10_000;
-export const STOP_GRACE_MS = 300;
-/**
- * How long the pipes are read after the build's shell exits. A background process the build
- * started (`tool --watch &`) keeps them open for as long as it lives, so the shell's exit, not the
- * pipes' end, is what ends a build; this only catches the last lines already on their way.
- */
-const DRAIN_MS = 100;
-
-/**
- * Folds the several events of one save (vim writes a probe file, renames, writes again) into
- * one build; far below what a person notices next to the build's own time.
- */
-export const SAVE_SETTLE_MS = watchTiming(process.platform).saveSettleMs;
-
-/**
- * A build that rewrites a watched file in its own input triggers the next build, forever. It is
- * told from a person's edits by its shape: the same file changed during this many builds in a
- * row, each started only by changes made while the build before it ran.
- */
-export const SELF_TRIGGER_BUILDS = 5;
 /** Events of a build's last writes may reach us just after its shell exits; they still count as the build's. */
 const BUILD_ECHO_MS = 50;
-
-/** Runners whose builds (or watch mode, see watch-build.ts) may still run: however this process exits, their process groups end with it. */
-export const runners = new Set<{ kill(): void }>();
-process.on("exit", () => {
-  for (const runner of runners) runner.kill();
-});
-
-/** The changes that triggered a build: every path, in order of arrival, and whether all came while a build ran. */
-interface Trigger {
-  paths: string[];
-  duringBuild: boolean;
-}
 
 /**
  * Runs the user's build command: never two at once, and any number of changes during a
  * build queue exactly one more, so no change is left unbuilt and none is built twice.
  */
 export class BuildRunner {
-  private running: { pid: number; done: Promise<void>; started: number } | null = null;
+  private running: { proc: BuildProcess; done: Promise<void>; started: number } | null = null;
   private busy: { idle: Promise<void>; end(): void } | null = null;
   private pending: Trigger | null = null;
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
-  /** Process groups of finished builds that left something running (see DRAIN_MS). */
-  private leftovers = new Set<number>();
+  /** Finished builds that left something running in their process group. */
+  private leftovers = new Set<BuildProcess>();
   private toldAboutLeftovers = false;
   private toldAboutFolding = false;
   private toldAboutUnchangedOutput = false;
   private lastEndedAt = Number.NEGATIVE_INFINITY;
-  /** Builds in a row started only by changes made during the build before, and the paths common to all of them. */
-  private selfTriggered = { builds: 0, paths: new Set<string>() };
+  private streak = NO_STREAK;
   /** Files the build itself keeps rewriting: their changes during a build start no further build. */
   private readonly writtenByBuild = new Set<string>();
   private readonly log = log.withTag("build");
+  private readonly spawn: SpawnBuild;
 
   constructor(private readonly config: BuildConfig) {
+    this.spawn = config.spawn ?? spawnBuild;
     runners.add(this);
   }
 
@@ -115,16 +87,13 @@ export class BuildRunner {
     this.stopped = true;
     this.pending = null;
     clearTimeout(this.settleTimer);
-    const leftBehind = [...this.leftovers].some(groupAlive);
+    const leftBehind = [...this.leftovers].some((proc) => proc.groupAlive());
     this.stopLeftovers();
     if (leftBehind) this.log.info("Stopped the background processes the last build left running.");
     const running = this.running;
     if (running) {
       this.log.info(`Stopping the running build (started ${seconds(performance.now() - running.started)} ago); the output may be half-written.`);
-      stopGroup(running.pid, "SIGTERM");
-      await Promise.race([running.done, Bun.sleep(STOP_GRACE_MS)]);
-      // The shell may have exited on SIGTERM while something it started did not.
-      stopGroup(running.pid, "SIGKILL");
+      await stopGracefully(running.proc, running.done);
     }
     runners.delete(this);
     this.markIdleIfDone();
@@ -132,7 +101,7 @@ export class BuildRunner {
 
   /** Ends the running build and whatever earlier builds left running at once, with no grace: this process is exiting. */
   kill(): void {
-    if (this.running) stopGroup(this.running.pid, "SIGKILL");
+    this.running?.proc.kill("SIGKILL");
     this.stopLeftovers();
   }
 
@@ -155,7 +124,7 @@ export class BuildRunner {
     this.settleTimer = setTimeout(() => {
       this.settleTimer = undefined;
       if (!this.running) this.runPending();
-    }, SAVE_SETTLE_MS);
+    }, this.config.saveSettleMs);
   }
 
   private runPending(): void {
@@ -165,19 +134,12 @@ export class BuildRunner {
     this.markIdleIfDone();
   }
 
-  /** Counts builds started only by the build before; past the limit, names the file and drops it from the trigger. */
+  /** Past the limit of builds started only by the build before, names the files and drops them from the trigger; true when nothing is left of it. */
   private noticedSelfTrigger(trigger: Trigger): boolean {
-    const streak = this.selfTriggered;
-    if (!trigger.duringBuild) {
-      streak.builds = 0;
-      return false;
-    }
-    streak.paths = streak.builds === 0 ? new Set(trigger.paths) : new Set(trigger.paths.filter((path) => streak.paths.has(path)));
-    streak.builds = streak.paths.size ? streak.builds + 1 : 0;
-    if (streak.builds < SELF_TRIGGER_BUILDS) return false;
-    const culprits = [...streak.paths];
+    const { streak, culprits } = selfTrigger(this.streak, trigger);
+    this.streak = streak;
+    if (!culprits.length) return false;
     for (const path of culprits) this.writtenByBuild.add(path);
-    streak.builds = 0;
     this.log.warn(
       `The build keeps changing ${culprits.join(", ")} in its own input (${SELF_TRIGGER_BUILDS} builds in a row, each started by the one before), ` +
         `so changes to it during a build no longer start another; make the build write it outside ${this.config.input ?? "the input"}.`,
@@ -193,7 +155,7 @@ export class BuildRunner {
     const started = performance.now();
     let proc: BuildProcess;
     try {
-      proc = spawnBuild(this.config);
+      proc = this.spawn(this.config);
     } catch (error) {
       // The shell itself could not start (the working directory was deleted, say): a failed build, not a crash.
       this.log.error(`Could not start the build: ${(error as Error).message}; the next change tries again.`);
@@ -201,7 +163,7 @@ export class BuildRunner {
       return;
     }
     const done = this.follow(proc, started);
-    this.running = { pid: proc.pid, done, started };
+    this.running = { proc, done, started };
     this.log.start(`Building${describeTrigger(trigger)}`);
   }
 
@@ -215,10 +177,9 @@ export class BuildRunner {
     const reporter = setInterval(() => this.reportStillRunning(performance.now() - started), this.config.stillRunningEveryMs ?? STILL_RUNNING_EVERY_MS);
     let code: number | null = null;
     try {
-      const relayed = Promise.all([readLines(proc.stdout, (line) => output.add(line, false)), readLines(proc.stderr, (line) => output.add(line, true))]);
+      const relayed = relayLines(proc, (line, stderr) => output.add(line, stderr));
       code = await proc.exited;
-      // Open pipes alone prove nothing: a process outside the group may hold them, or the last lines may still be on their way.
-      if (!(await settlesWithin(relayed, DRAIN_MS)) && !this.stopped && groupAlive(proc.pid)) this.noteLeftovers(proc.pid);
+      if ((await leftRunning(proc, relayed)) && !this.stopped) this.noteLeftovers(proc);
     } catch (error) {
       this.log.error(`Lost track of the build: ${(error as Error).message}`);
     } finally {
@@ -268,8 +229,8 @@ export class BuildRunner {
     this.log.warn(`The build changed nothing in ${displayPath(this.config.output)}; does it write there? Pass the directory it writes as --output.`);
   }
 
-  private noteLeftovers(pid: number): void {
-    this.leftovers.add(pid);
+  private noteLeftovers(proc: BuildProcess): void {
+    this.leftovers.add(proc);
     if (this.toldAboutLeftovers) return;
     this.toldAboutLeftovers = true;
     this.log.info(
@@ -278,68 +239,12 @@ export class BuildRunner {
   }
 
   private stopLeftovers(): void {
-    for (const pid of this.leftovers) stopGroup(pid, "SIGKILL");
+    for (const proc of this.leftovers) proc.kill("SIGKILL");
     this.leftovers.clear();
-  }
-}
-
-/**
- * The argv that runs `command` through the platform's shell. On Windows the command line is
- * handed to cmd.exe as typed (as Node does for `shell: true`): quoting it again by the C runtime's
- * rules would turn `echo "a b"` into `echo \"a b\"`. `/s` makes cmd.exe strip exactly the outer
- * quotes added here, `/d` skips AutoRun commands from the registry.
- */
-export function shellCommand(command: string, platform: NodeJS.Platform): { argv: string[]; windowsVerbatimArguments: boolean } {
-  if (platform === "win32") return { argv: ["cmd.exe", "/d", "/s", "/c", `"${command}"`], windowsVerbatimArguments: true };
-  // After "--" a command that starts with "-" is still the command, not an option of sh.
-  return { argv: ["/bin/sh", "-c", "--", command], windowsVerbatimArguments: false };
-}
-
-/** Whether any process of a build's group is alive (Windows has no groups; leftovers are not tracked there). */
-function groupAlive(pid: number): boolean {
-  if (process.platform === "win32") return false;
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export type BuildProcess = Subprocess<"ignore", "pipe", "pipe">;
-
-/** Starts `command` through the shell, in a process group of its own (so all it starts can be stopped with it), its output piped. */
-export function spawnBuild({ command, input, output }: Pick<BuildConfig, "command" | "input" | "output">): BuildProcess {
-  const { argv, windowsVerbatimArguments } = shellCommand(command, process.platform);
-  return Bun.spawn(argv, {
-    cwd: process.cwd(),
-    env: { ...process.env, STORYTIME_INPUT: input ?? "", STORYTIME_OUTPUT: output },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    detached: process.platform !== "win32",
-    windowsVerbatimArguments,
-  });
-}
-
-/** The negative pid reaches the build's whole process group; Windows has no groups, so taskkill walks the tree. */
-export function stopGroup(pid: number, signal: NodeJS.Signals): void {
-  if (process.platform === "win32") {
-    Bun.spawnSync(["taskkill", "/pid", String(pid), "/T", "/F"], { stdout: "ignore", stderr: "ignore" });
-    return;
-  }
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
   }
 }
 
 function describeTrigger({ paths }: Trigger): string {
   if (!paths.length) return "";
   return ` (${paths[0]} changed${paths.length > 1 ? ` and ${plural(paths.length - 1, "more file")}` : ""})`;
-}
-
-export function seconds(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }

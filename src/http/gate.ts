@@ -1,4 +1,5 @@
-import { settlesWithin } from "./promises.ts";
+import { settlesWithin } from "../promises.ts";
+import { log } from "../terminal/log.ts";
 
 export interface GateLimits {
   /** Quiet time after the last change before a page is served. */
@@ -11,6 +12,18 @@ export interface GateLimits {
   /** A page waits at most this long for a running build, then gets the output as it stands. */
   maxBuildWaitMs: number;
 }
+
+/** A page request the gate may hold: told before a wait that may be long, so the server keeps it open; and whether its client gave up. */
+export interface HeldRequest {
+  hold(): void;
+  signal: AbortSignal;
+}
+
+/**
+ * How long a page request waits for a missing page to be written, if the output changed just
+ * before: a clean build empties the output first and may think for a while before it writes.
+ */
+const MISSING_PAGE_GRACE_MS = 1_000;
 
 /**
  * The main thread's record of the output directory: a counter that moves on every change
@@ -31,11 +44,16 @@ export class OutputChanges {
   /** Resolves once the output watcher has reported every change made before the call. */
   private confirm: (() => Promise<unknown>) | null = null;
 
-  constructor(readonly limits: GateLimits) {}
+  constructor(private readonly limits: GateLimits) {}
 
   /** The output watcher, once it exists, confirms that quiet output really is quiet. */
   confirmWith(confirm: () => Promise<unknown>): void {
     this.confirm = confirm;
+  }
+
+  /** Resolves once the output watcher has reported every change made before the call (at once before it exists). */
+  async allReported(): Promise<void> {
+    await this.confirm?.();
   }
 
   /** `listener` runs at every change, once the counter has moved. */
@@ -53,21 +71,47 @@ export class OutputChanges {
     return this.version;
   }
 
-  /** Pages wait for `build` to settle before they are served. */
+  /**
+   * Pages wait for `build` to settle, and then until the output watcher has reported the build's
+   * last write: evidence that its writes are in, not a guessed while.
+   */
   holdFor(build: Promise<unknown>): void {
-    const held = build.finally(() => {
+    const held = build.then(() => this.allReported()).finally(() => {
       this.buildEndedAt = performance.now();
       if (this.build === held) this.build = null;
     });
     this.build = held;
   }
 
-  msSinceChange(): number {
-    return performance.now() - this.lastChangeAt;
+  /**
+   * Null when a page may be served now; otherwise resolves once it may. A page served because the
+   * build outlasted `maxBuildWaitMs` is told in the log: it is served as the output stands.
+   */
+  pageWait(request: HeldRequest): Promise<void> | null {
+    const wait = this.settled();
+    if (!wait) return null;
+    request.hold();
+    return wait.then((inTime) => {
+      if (inTime || request.signal.aborted) return;
+      log.warn(`A page waited ${this.limits.maxBuildWaitMs / 1000} s for the build and is served as the output stands; it reloads when the build writes.`);
+    });
+  }
+
+  /**
+   * For a page found missing at `since`: resolves true once it is worth looking again. Only while
+   * the output changed within MISSING_PAGE_GRACE_MS (a clean build that emptied it, about to write
+   * again) and at most that long after `since`: then at its next change, once pages may be served.
+   */
+  async missingPageMayAppear(request: HeldRequest, since: number): Promise<boolean> {
+    if (performance.now() - this.lastChangeAt >= MISSING_PAGE_GRACE_MS) return false;
+    const left = since + MISSING_PAGE_GRACE_MS - performance.now();
+    if (left <= 0 || !(await this.nextChange(left))) return false;
+    await this.pageWait(request);
+    return true;
   }
 
   /** Resolves true at the next change, or false after `ms` without one. */
-  nextChange(ms: number): Promise<boolean> {
+  private nextChange(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
@@ -92,7 +136,7 @@ export class OutputChanges {
 
   /**
    * How much longer pages must wait. A build's end (once the output watcher has reported its last
-   * write, see start.ts) says its writes are done, so changes up to it need no further quiet
+   * write, see holdFor) says its writes are done, so changes up to it need no further quiet
    * time; any later change is someone else's and does.
    */
   private waitNeeded(): number {

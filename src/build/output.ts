@@ -1,4 +1,4 @@
-import { plural } from "./log.ts";
+import { plural } from "../terminal/log.ts";
 
 /**
  * A build's output: read as lines, and what of it is shown. By default a successful build is
@@ -8,8 +8,6 @@ import { plural } from "./log.ts";
  * a line is cut at MAX_LINE_CHARS and only those last lines are kept.
  */
 
-/** Longer lines are cut and the rest counted: one minified bundle on stdout must not flood the terminal or memory. */
-export const MAX_LINE_CHARS = 1_000;
 /** A failed build shows at least its last TAIL_LINES lines, and its last STDERR_LINES lines of stderr among the rest. */
 export const TAIL_LINES = 20;
 export const STDERR_LINES = 100;
@@ -103,49 +101,4 @@ export class BuildOutput {
 function keep(lines: Line[], line: Line, limit: number): void {
   lines.push(line);
   if (lines.length > limit) lines.shift();
-}
-
-/**
- * Reads a stream as lines, in time linear in its size: each chunk is scanned once, and a line
- * longer than MAX_LINE_CHARS keeps only its start and a count of the rest.
- */
-export async function readLines(stream: ReadableStream<Uint8Array>, emit: (line: string) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  const reader = stream.getReader();
-  // A bare \r ends a line too: progress bars that redraw in place would otherwise pile up unseen.
-  const lineBreak = /\r\n|\r|\n/g;
-  let kept = "";
-  let cut = 0;
-  let afterCarriageReturn = false;
-  const take = (text: string, from: number, to: number) => {
-    const length = Math.min(to - from, MAX_LINE_CHARS - kept.length);
-    kept += text.slice(from, from + length);
-    cut += to - from - length;
-  };
-  const endLine = () => {
-    emit(cut ? `${kept}… (${cut} more characters)` : kept);
-    kept = "";
-    cut = 0;
-  };
-  try {
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      const text = decoder.decode(chunk.value, { stream: true });
-      // A \r\n split between two chunks is one line break, not two.
-      let start = afterCarriageReturn && text.startsWith("\n") ? 1 : 0;
-      lineBreak.lastIndex = start;
-      for (let match = lineBreak.exec(text); match; match = lineBreak.exec(text)) {
-        take(text, start, match.index);
-        endLine();
-        start = lineBreak.lastIndex;
-      }
-      take(text, start, text.length);
-      afterCarriageReturn = text.endsWith("\r");
-      // A read that is always ready resolves without ever returning to the event loop: yield, or
-      // a build that floods its output starves every request the server is holding.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  } catch {
-    // A pipe that breaks ends the relay; the build's exit code still decides its outcome.
-  }
-  if (kept || cut) endLine();
 }

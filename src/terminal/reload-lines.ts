@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { log, plural } from "./log.ts";
-import { isScratchName } from "./watch/relevant.ts";
+import { isScratchName } from "../watch/relevant.ts";
 
 const NAMES_SHOWN = 3;
 /** Under changes that never pause, a line is still written this often, so the log never goes silent. */

@@ -1,4 +1,4 @@
-import type { OutputChanges } from "./changes.ts";
+import type { OutputChanges } from "./gate.ts";
 
 export interface CachedPage {
   body: ArrayBuffer | Uint8Array<ArrayBuffer>;

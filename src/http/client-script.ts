@@ -1,4 +1,4 @@
-import { reloadClient } from "../client/reload.ts";
+import { reloadClient } from "../../client/reload.ts";
 import { CLIENT_PATH, SOCKET_PATH } from "./protocol.ts";
 
 /**

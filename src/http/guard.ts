@@ -1,4 +1,5 @@
-import { ipVersion } from "./ip.ts";
+import { ipVersion, isLoopbackName } from "../host.ts";
+import { SECURITY_HEADERS } from "./headers.ts";
 
 /**
  * Every check that stands between a hostile web page and the files on this machine, in one
@@ -16,12 +17,6 @@ export interface Guard {
    */
   refuseSocket(request: Request): Response | null;
 }
-
-/** Headers added to every response: nothing is readable or embeddable cross-origin. */
-export const SECURITY_HEADERS = {
-  "cross-origin-resource-policy": "same-origin",
-  "x-content-type-options": "nosniff",
-} as const;
 
 export function createGuard(listenHost: string): Guard {
   const allowedHost = listenHost.toLowerCase();
@@ -99,20 +94,6 @@ function parseHost(host: string): { hostname: string; port: string } | { problem
 /** Lowercase, IPv6 without brackets, and without the trailing dot of a fully qualified name ("localhost." is localhost). */
 function normalHostname(hostname: string): string {
   return hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase().replace(/\.$/, "");
-}
-
-function isLoopbackName(hostname: string): boolean {
-  return (
-    hostname === "localhost" ||
-    hostname.endsWith(".localhost") ||
-    hostname === "::1" ||
-    (ipVersion(hostname) === 4 && hostname.startsWith("127."))
-  );
-}
-
-/** True when `host` makes the server reachable from other machines. */
-export function isExposed(host: string): boolean {
-  return !isLoopbackName(host.toLowerCase());
 }
 
 function refusal(status: 400 | 403, reason: string): Response {

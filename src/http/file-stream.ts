@@ -1,6 +1,10 @@
 import { constants, type Stats } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
+import { isCode } from "../errors.ts";
+import { log } from "../terminal/log.ts";
 
+/** Larger pages are injected as they stream and larger assets streamed, so one big file never holds the rest. */
+export const STREAM_ABOVE_BYTES = 1024 * 1024;
 const CHUNK_BYTES = 256 * 1024;
 /** Windows has no O_NONBLOCK, nor FIFOs to swap in. */
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
@@ -18,7 +22,7 @@ export interface OpenFile {
  * holding the request, a descriptor and a thread. So the open does not block, and the check is
  * made on the descriptor itself. Every file served is opened here and read from its handle.
  */
-export async function openRegular(path: string): Promise<OpenFile | null> {
+async function openRegular(path: string): Promise<OpenFile | null> {
   const handle = await open(path, OPEN_FLAGS);
   let stats: Stats;
   try {
@@ -30,6 +34,23 @@ export async function openRegular(path: string): Promise<OpenFile | null> {
   if (stats.isFile()) return { handle, stats };
   await handle.close();
   return null;
+}
+
+/** The file opened, "missing" when it is gone or no longer a regular file, or the refusal when it cannot be read. */
+export async function openToServe(path: string): Promise<OpenFile | "missing" | Response> {
+  try {
+    return (await openRegular(path)) ?? "missing";
+  } catch (error) {
+    // Deleted between the stat and the open: as missing as it looks.
+    return isCode(error, "ENOENT") ? "missing" : unreadable(path, error);
+  }
+}
+
+/** Refused as nginx does: 403 when permission is the reason, 500 otherwise; the cause is logged once, here. */
+export function unreadable(path: string, error: unknown): Response {
+  const denied = isCode(error, "EACCES") || isCode(error, "EPERM");
+  log.error(`Cannot read ${path}: ${(error as Error).message ?? error}${denied ? "; fix its permissions" : ""}`);
+  return denied ? new Response("Forbidden\n", { status: 403 }) : new Response("Internal error\n", { status: 500 });
 }
 
 /** Up to `length` bytes from `start`: fewer if the file is shorter now, in a buffer of exactly the bytes read. */
