@@ -5,7 +5,7 @@ type Interfaces = NodeJS.Dict<NetworkInterfaceInfo[]>;
 
 /**
  * node:net's `isIP` without node:net: loading that module costs 4-5 ms of start-up (it brings
- * sockets and streams along), for a check of a few characters. Same answers, test/ip.test.ts
+ * sockets and streams along), for a check of a few characters. Same answers, test/unit/host.test.ts
  * holds it to node:net's.
  */
 export function ipVersion(text: string): 0 | 4 | 6 {

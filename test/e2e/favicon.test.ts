@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
+import { CHROMIUM, LAUNCH_TIMEOUT_MS, launchChromium } from "../helpers/browser.ts";
 import { cleanup } from "../helpers/cleanup.ts";
 import { exampleCatalog } from "../helpers/projects.ts";
 import { describeUnless } from "../helpers/skip.ts";
-import { CHROMIUM, LAUNCH_TIMEOUT_MS, launchChromium } from "./browser.ts";
 
 afterEach(cleanup);
 

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { bodyBecomes, ENGINES, inEachEngine, quiet } from "../helpers/browser.ts";
 import { cleanup } from "../helpers/cleanup.ts";
 import { CLI, ROOT, tempDir, tree } from "../helpers/files.ts";
 import { launch } from "../helpers/process.ts";
-import { bodyBecomes, ENGINES, inEachEngine, quiet } from "./browser.ts";
 
 afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
 afterEach(cleanup);

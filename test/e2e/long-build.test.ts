@@ -1,9 +1,9 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { startApp } from "../helpers/app.ts";
+import { ENGINES, inEachEngine } from "../helpers/browser.ts";
 import { cleanup } from "../helpers/cleanup.ts";
 import { project } from "../helpers/projects.ts";
 import { POSIX_SHELL_SKIP } from "../helpers/skip.ts";
-import { ENGINES, inEachEngine } from "./browser.ts";
 
 afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
 afterEach(cleanup);

@@ -2,13 +2,13 @@ import { afterAll, afterEach, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp, url } from "../helpers/app.ts";
+import { bodyBecomes, ENGINES, inEachEngine, quiet } from "../helpers/browser.ts";
 import { cleanup } from "../helpers/cleanup.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { tempDir, tree } from "../helpers/files.ts";
 import { captureLogs } from "../helpers/logs.ts";
 import { project } from "../helpers/projects.ts";
 import { POSIX_SHELL_SKIP } from "../helpers/skip.ts";
-import { bodyBecomes, ENGINES, inEachEngine, quiet } from "./browser.ts";
 
 afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
 afterEach(cleanup);

@@ -2,10 +2,10 @@ import { afterAll, afterEach, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp } from "../helpers/app.ts";
+import { bodyBecomes, ENGINES, inEachEngine } from "../helpers/browser.ts";
 import { cleanup } from "../helpers/cleanup.ts";
 import { fakeGeneratorProject } from "../helpers/projects.ts";
 import { POSIX_SHELL_SKIP } from "../helpers/skip.ts";
-import { bodyBecomes, ENGINES, inEachEngine } from "./browser.ts";
 
 afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
 afterEach(cleanup);

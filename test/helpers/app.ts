@@ -1,5 +1,5 @@
-import { resolveOptions, type RawArgs } from "../../src/options.ts";
-import { start, type App } from "../../src/start.ts";
+import { type RawArgs, resolveOptions } from "../../src/options.ts";
+import { type App, start } from "../../src/start.ts";
 import type { startWatcher } from "../../src/watchers.ts";
 import { onCleanup } from "./cleanup.ts";
 import { eventually } from "./eventually.ts";

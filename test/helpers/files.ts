@@ -9,8 +9,8 @@ export const ROOT = join(import.meta.dir, "../..");
 /** The command line entry, as `bun CLI …` runs it. */
 export const CLI = join(ROOT, "src/cli.ts");
 
-/** A script or worker of test/fixtures, by file name. */
-export const fixture = (name: string) => join(ROOT, "test/fixtures", name);
+/** A script or worker of test/helpers/fixtures, by file name. */
+export const fixture = (name: string) => join(import.meta.dir, "fixtures", name);
 
 /** A fresh directory, removed by `cleanup()`. */
 export function tempDir(prefix = "storytime-test-"): string {

@@ -2,7 +2,24 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp } from "./app.ts";
 import { eventually } from "./eventually.ts";
-import { ROOT, fixture, tempDir, tree } from "./files.ts";
+import { fixture, ROOT, tempDir, tree } from "./files.ts";
+
+/**
+ * A small catalog's output, served: a whole page, a fragment in a folder, another folder's page,
+ * and assets of each kind.
+ */
+export async function servedCatalog() {
+  const out = tree({
+    "index.html": "<html><head><title>Catalog</title></head><body>home</body></html>",
+    "section/button/index.html": "<p>button fragment</p>",
+    "static/site.css": "body { color: red }",
+    "static/app.js": "console.log(1)",
+    "static/logo.png": new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
+    "foo/index.html": "<p>foo</p>",
+    "foo/style.css": "a{}",
+  });
+  return { out, app: await startApp({ output: out }) };
+}
 
 /**
  * A project as users have one: its sources under `src/` (path → content), a build script
@@ -12,6 +29,28 @@ import { ROOT, fixture, tempDir, tree } from "./files.ts";
 export function project(sources: Record<string, string>, script = "") {
   const dir = tree({ ...Object.fromEntries(Object.entries(sources).map(([path, content]) => [join("src", path), content])), "src/": "", "build.sh": script });
   return { dir, input: join(dir, "src"), output: join(dir, "out"), build: `sh ${join(dir, "build.sh")}` };
+}
+
+/**
+ * A project whose build records each run (its pid, the env it got) and copies story.py to the
+ * output's index.html after an optional pause.
+ */
+export function recordingProject(pauseSeconds = 0) {
+  const runs = join(tempDir(), "runs.log");
+  const p = project(
+    { "story.py": "initial" },
+    [
+      `echo "start $$ $STORYTIME_INPUT $STORYTIME_OUTPUT" >> "${runs}"`,
+      `sleep ${pauseSeconds} & echo "child $!" >> "${runs}"; wait`,
+      `mkdir -p "$STORYTIME_OUTPUT" && cp "$STORYTIME_INPUT/story.py" "$STORYTIME_OUTPUT/index.html"`,
+      `echo "end $$" >> "${runs}"`,
+    ].join("\n"),
+  );
+  const lines = (kind: string) =>
+    existsSync(runs) ? readFileSync(runs, "utf8").split("\n").filter((line) => line.startsWith(kind + " ")) : [];
+  const waitForRuns = (kind: "start" | "end", count: number, ms = 10_000) =>
+    eventually(() => lines(kind).length >= count, { ms, what: () => `${count} build ${kind}s; saw ${lines(kind).length}` });
+  return { ...p, lines, waitForRuns };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { BuildRunner, type BuildConfig } from "../../../src/build/runner.ts";
+import { type BuildConfig, BuildRunner } from "../../../src/build/runner.ts";
 import { SELF_TRIGGER_BUILDS } from "../../../src/build/self-trigger.ts";
 import type { BuildProcess } from "../../../src/build/shell.ts";
 import { cleanup, onCleanup } from "../../helpers/cleanup.ts";
