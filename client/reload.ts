@@ -6,7 +6,7 @@
  * it on connect and tells a page that is already stale to reload at once, so a change that
  * lands between "HTML served" and "socket open" is never lost.
  */
-export function reloadClient(socketPath: string, version: string, debounceMs: number, commitMs: number): void {
+export function reloadClient(socketPath: string, reloadMessage: string, version: string, debounceMs: number, commitMs: number): void {
   const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${socketPath}?v=${encodeURIComponent(version)}`;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let reloading = false;
@@ -14,7 +14,7 @@ export function reloadClient(socketPath: string, version: string, debounceMs: nu
   const listen = () => {
     const socket = new WebSocket(url);
     socket.onmessage = (event) => {
-      if (event.data !== '{"type":"reload"}') return;
+      if (event.data !== reloadMessage) return;
       clearTimeout(timer);
       timer = setTimeout(() => {
         reloading = true;

@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { displayPath } from "../src/paths.ts";
 
 const ROOT = join(import.meta.dir, "..");
 
@@ -18,8 +19,10 @@ export function entrypoints(): string[] {
 /**
  * Builds one standalone executable and returns its path (Bun adds `.exe` for Windows).
  *
- * Bytecode cuts start-up (bench/README.md has the numbers) and needs
- * ESM: with the default CJS, `import.meta` is a syntax error and the binary does not start.
+ * Bytecode cuts start-up (bench/README.md has the numbers) and, in Bun 1.4.5, needs ESM: with the
+ * default CJS, `import.meta` is a syntax error and the binary does not start, and workers do not
+ * find their embedded code (https://github.com/oven-sh/bun/issues/40903). The compiled-binary
+ * tests run the binary from another directory, which checks both.
  * The user's bunfig.toml and .env belong to their project, not to this tool, so the binary
  * does not load them from the directory it runs in.
  */
@@ -41,12 +44,6 @@ export function describeFailure(error: unknown): string {
   return errors.map((e) => (e instanceof Error ? e.message : String(e)).split("\n")[0]).join("; ");
 }
 
-/** Relative to where the script was run from when inside it, else absolute. */
-export function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
-}
-
 export function megabytes(path: string): string {
   return `${(statSync(path).size / 1024 / 1024).toFixed(1)} MB`;
 }
@@ -55,7 +52,7 @@ if (import.meta.main) {
   const { values } = parseArgs({ options: { outfile: { type: "string", default: join(ROOT, "dist", "storytime-reload") } } });
   try {
     const binary = await compile(resolve(values.outfile));
-    console.log(`Built ${shown(binary)} (${megabytes(binary)}) for this machine.`);
+    console.log(`Built ${displayPath(binary)} (${megabytes(binary)}) for this machine.`);
   } catch (error) {
     console.error(`compile: ${describeFailure(error)}`);
     process.exit(1);

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { SOCKET_PATH } from "../src/http/protocol.ts";
+import { RELOAD_MESSAGE, SOCKET_PATH } from "../src/http/protocol.ts";
 
 /**
  * `bun scripts/smoke.ts BINARY`: what a release runner checks before uploading a binary it can
@@ -9,7 +9,6 @@ import { SOCKET_PATH } from "../src/http/protocol.ts";
  * reload. Runs from a temporary directory so nothing of the checkout can help the binary.
  */
 
-const RELOAD = '{"type":"reload"}';
 const STEP_MS = 15_000;
 
 async function within<T>(promise: Promise<T>, what: string): Promise<T> {
@@ -62,7 +61,7 @@ try {
   const message = new Promise<string>((received) => (socket.onmessage = (event) => received(String(event.data))));
   writeFileSync(join(out, "new.html"), "<p>new</p>");
   const got = await within(message, "reload after a write");
-  if (got !== RELOAD) throw new Error(`expected ${RELOAD}, got ${got}`);
+  if (got !== RELOAD_MESSAGE) throw new Error(`expected ${RELOAD_MESSAGE}, got ${got}`);
   socket.close();
   console.log(`smoke: ${binary} served ${base} with the client injected and reloaded after a write`);
 } catch (error) {

@@ -269,7 +269,7 @@ export async function main(rawArgs: string[]): Promise<void> {
 function stopOnSignals(stop: () => Promise<void>) {
   // SIGHUP too: the build runs in its own session, so a closed terminal would otherwise orphan it.
   // On Windows, Bun (libuv) turns Ctrl-C into SIGINT, Ctrl-Break into SIGBREAK and a closed console
-  // window into SIGHUP; SIGTERM never arrives there.
+  // window into SIGHUP; SIGTERM never arrives there (https://nodejs.org/api/process.html#signal-events).
   const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
   if (process.platform === "win32") codes.SIGBREAK = 149;
   // `nohup` ignores SIGHUP so that a job outlives its terminal; a handler would undo that.

@@ -8,6 +8,7 @@ export class StartupError extends Error {
   override name = "StartupError";
 }
 
+/** Whether `error` carries the system error `code` (ENOENT, EACCES…); any value may be thrown, so nothing else is assumed of it. Leaf module: the watch workers use it too. */
 export function isCode(error: unknown, code: string): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
 }

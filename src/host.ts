@@ -1,12 +1,17 @@
 import { networkInterfaces, type NetworkInterfaceInfo } from "node:os";
 import { UsageError } from "./errors.ts";
 
+/*
+ * What --host means: whether it is an IP address, the URLs to print for it, what a name resolves
+ * to, and whether it reaches beyond this machine (the guard and the start-up warning ask).
+ */
+
 type Interfaces = NodeJS.Dict<NetworkInterfaceInfo[]>;
 
 /**
- * node:net's `isIP` without node:net: loading that module costs 4-5 ms of start-up (it brings
- * sockets and streams along), for a check of a few characters. Same answers, test/unit/host.test.ts
- * holds it to node:net's.
+ * node:net's `isIP` without node:net: that module brings sockets and streams along, which cost
+ * start-up (bench/README.md has the number), for a check of a few characters. Same answers: the
+ * tests hold it to node:net's.
  */
 export function ipVersion(text: string): 0 | 4 | 6 {
   if (IPV4.test(text)) return 4;
@@ -60,9 +65,9 @@ const lookUp = async (host: string) => (await (await import("node:dns/promises")
 /**
  * The addresses --host stands for: itself for an IP address or localhost, else what the name
  * resolves to, so that the start-up lines judge where the server is reachable from by address.
- * A name that does not resolve makes Bun's listen fail with ETIMEDOUT after the system's own DNS
- * timeout, or with EINVAL, both with a stack: it is looked up first, for a bounded time, and the
- * error says which addresses would work.
+ * A name that does not resolve makes Bun 1.4.5's listen fail with ETIMEDOUT after the system's own
+ * DNS timeout, or with EINVAL, both with a stack (https://github.com/oven-sh/bun/pull/37690): it is
+ * looked up first, for a bounded time, and the error says which addresses would work.
  */
 export async function resolveHost(
   host: string,

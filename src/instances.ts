@@ -5,7 +5,7 @@ import { isCode } from "./errors.ts";
 import { log } from "./terminal/log.ts";
 import { realPathOrNearest } from "./paths.ts";
 
-export interface OtherInstance {
+interface OtherInstance {
   pid: number;
   url: string;
 }

@@ -1,4 +1,4 @@
-import { realpathSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 
 /**
@@ -15,15 +15,25 @@ export function realPathOrNearest(path: string): string {
   }
 }
 
-/** Whether `path` is `dir` or lies under it; both absolute, and both real or both as given. */
+/** Whether `path` is `dir` or lies under it, segment by segment; both absolute (or both relative to one directory), and both real or both as given. */
 export function isInside(path: string, dir: string): boolean {
   const rel = relative(dir, path);
   // `..name` is a name like any other; only `..` itself, as a whole segment, climbs out.
   return !isAbsolute(rel) && rel !== ".." && !rel.startsWith(`..${sep}`);
 }
 
-/** A directory as the user sees it: relative to the working directory when inside it, else absolute. */
+/** A path as the user sees it: relative to the working directory when inside it, else absolute. */
 export function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith("..") ? rel : path;
+  const cwd = process.cwd();
+  const rel = relative(cwd, path);
+  return rel && isInside(path, cwd) ? rel : path;
+}
+
+/** Never throws: a path that is missing, below a file (ENOTDIR), past PATH_MAX or in a loop of links is no directory. */
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -1,7 +1,7 @@
 import type { GateLimits } from "./http/gate.ts";
 
 /** The waits that depend on how the platform's watcher delivers events. */
-export interface WatchTiming {
+interface WatchTiming {
   /** How long a save settles before it is built: the events of one save must all be in. */
   saveSettleMs: number;
   /** How long the output must be quiet before a page is served, and once a burst is under way. */
@@ -29,7 +29,7 @@ export function watchTiming(platform: NodeJS.Platform): WatchTiming {
 export const QUIET_WAIT_LIMIT_MS = 2_000;
 
 /** Every wait of the running app that depends on the platform, computed once at start-up. */
-export interface Timing {
+interface Timing {
   /** How long a save settles before it is built. */
   saveSettleMs: number;
   /** When pages are served while the output changes (http/gate.ts). */

@@ -9,7 +9,7 @@ import { ROOT_CHECK_MS } from "./watch/watch-tree.ts";
 
 export type WatcherKind = "output" | "input";
 
-export interface Watcher {
+interface Watcher {
   /** Resolves once the worker has its watch in place. */
   ready: Promise<void>;
   /** Resolves true once every change made before the call has been reported, or false after FLUSH_LIMIT_MS. */

@@ -10,9 +10,16 @@ import { plural } from "../terminal/log.ts";
 
 /** A failed build shows at least its last TAIL_LINES lines, and its last STDERR_LINES lines of stderr among the rest. */
 export const TAIL_LINES = 20;
-export const STDERR_LINES = 100;
+const STDERR_LINES = 100;
 /** Past this rate shown output is counted, not printed: a flooding build must not stall the server on a slow terminal. */
 const SHOWN_LINES_PER_SECOND = 200;
+
+interface OutputSink {
+  /** A line of the build's own output, as it wrote it. */
+  line(text: string): void;
+  /** A note about the output (what was left out), in our own words. */
+  note(text: string): void;
+}
 
 interface Line {
   /** Its place among every line of the build. */
@@ -21,13 +28,6 @@ interface Line {
   unshownBefore: number;
   text: string;
   shown: boolean;
-}
-
-export interface OutputSink {
-  /** A line of the build's own output, as it wrote it. */
-  line(text: string): void;
-  /** A note about the output (what was left out), in our own words. */
-  note(text: string): void;
 }
 
 export class BuildOutput {

@@ -1,10 +1,10 @@
 /**
  * Rebuilds that something other than our own build writes: a generator's watch mode run with
  * --watch-build, or in another terminal. We do not know when such a rebuild ends, and real ones
- * write in groups: Eleventy writes its pages, then its copied assets up to 360 ms later. A page
- * served after the first group is stale or half there, and reloads again. So each rebuild is
- * told to the page gate as a busy period (as our own builds are) whose end is judged from what
- * this writer has done before:
+ * write in groups: Eleventy writes its pages, then its copied assets hundreds of milliseconds
+ * later (bench/README.md has the gaps measured). A page served after the first group is stale or
+ * half there, and reloads again. So each rebuild is told to the page gate as a busy period (as our
+ * own builds are) whose end is judged from what this writer has done before:
  *
  * - the gaps between the groups of its earlier rebuilds: the period ends once the output has been
  *   quiet for longer than the widest of them;
@@ -14,13 +14,13 @@
  *   of its rebuild is never trusted again.
  *
  * The writer's first build teaches neither: it ends differently (Hugo prints "Press Ctrl+C to
- * stop"), and a full build pauses and lasts longer than a rebuild (Eleventy copied its assets
- * 750 ms before its pages on a busy machine).
+ * stop"), and a full build pauses and lasts longer than a rebuild (Eleventy may copy its assets
+ * well before its pages).
  *
  * A rebuild starts with an input save, with the writer's start, or (for a writer we run, which
  * may rebuild for changes we do not watch) with any write.
  */
-export interface OutsideBuildConfig {
+interface OutsideBuildConfig {
   /** The shortest quiet time that ends a rebuild: the page gate's own for a burst of writes. */
   quietMs: number;
   /** Whether every output write is a rebuild's (the writer runs under us), not only those after a save. */
@@ -31,7 +31,7 @@ export interface OutsideBuildConfig {
   confirmWrites(): Promise<unknown>;
 }
 
-/** Before any rebuild is seen: above the widest gap measured between one rebuild's groups (Eleventy, 2-core machine under load). */
+/** Before any rebuild is seen: above the widest gap measured between one rebuild's groups (bench/README.md). */
 const FIRST_GAP_MS = 400;
 /** Writes further apart than this are two rebuilds, never one rebuild's groups; so no rebuild waits longer for its next group. */
 const MAX_GAP_MS = 1_000;
@@ -45,7 +45,7 @@ const REMEMBERED = 5;
 const LINE_WAIT_MS = 3_000;
 /** How long a save waits for its first write before it counts as one that writes nothing, unless rebuilds took longer. */
 const FIRST_WRITE_WAIT_MS = 2_000;
-/** The writer's first build takes far longer than a rebuild (Eleventy 2-5 s on 2 busy cores). */
+/** The writer's first build takes far longer than a rebuild: a generator's cold start and every page (bench/README.md). */
 const FIRST_BUILD_WAIT_MS = 30_000;
 
 interface Rebuild {

@@ -125,7 +125,7 @@ export const MAX_LINE_CHARS = 1_000;
  * Reads a stream as lines, in time linear in its size: each chunk is scanned once, and a line
  * longer than MAX_LINE_CHARS keeps only its start and a count of the rest.
  */
-export async function readLines(stream: ReadableStream<Uint8Array>, emit: (line: string) => void): Promise<void> {
+async function readLines(stream: ReadableStream<Uint8Array>, emit: (line: string) => void): Promise<void> {
   const decoder = new TextDecoder();
   const reader = stream.getReader();
   // A bare \r ends a line too: progress bars that redraw in place would otherwise pile up unseen.

@@ -2,7 +2,7 @@ import { AsWritten, log, seconds } from "../terminal/log.ts";
 import { BuildOutput } from "./output.ts";
 import { relayLines, runners, spawnBuild, stopGracefully, type BuildCommand, type BuildProcess } from "./shell.ts";
 
-export interface WatchBuildConfig extends BuildCommand {
+interface WatchBuildConfig extends BuildCommand {
   /** Told each time the command starts: its first build is on its way. */
   onStart(): void;
   /** Each line it prints, shown or not. */

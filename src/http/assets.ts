@@ -1,33 +1,24 @@
-import { STREAM_ABOVE_BYTES, fileStream, openToServe, readBytes, unreadable } from "./file-stream.ts";
+import { STREAM_ABOVE_BYTES, answerFromFile } from "./file-stream.ts";
 import { NO_CACHE } from "./headers.ts";
 import { rangeInit, requestedRange, unsatisfiable } from "./range.ts";
 
 /** A file of the output that is not a page: served as it is, revalidated by ETag, in byte ranges for media, streamed when large. */
-export async function serveAsset(request: Request, path: string): Promise<Response> {
-  const file = await openToServe(path);
-  if (file === "missing") return new Response("Not found\n", { status: 404 });
-  if (file instanceof Response) return file;
-  const { handle, stats } = file;
-  // The inode and ctime change on every write, even one that keeps the size and sets the mtime back (Nix, touch -d).
-  const etag = `W/"${[stats.size, stats.mtimeMs, stats.ctimeMs, stats.ino].map((n) => Math.trunc(n).toString(36)).join("-")}"`;
-  const headers = { etag, "cache-control": NO_CACHE, "content-type": Bun.file(path).type, "accept-ranges": "bytes" };
-  let streaming = false;
-  try {
+export function serveAsset(request: Request, path: string): Promise<Response> {
+  return answerFromFile(path, () => new Response("Not found\n", { status: 404 }), async ({ stats, read, stream }) => {
+    // The inode and ctime change on every write, even one that keeps the size and sets the mtime back (Nix, touch -d).
+    const etag = `W/"${[stats.size, stats.mtimeMs, stats.ctimeMs, stats.ino].map((n) => Math.trunc(n).toString(36)).join("-")}"`;
+    const headers = { etag, "cache-control": NO_CACHE, "content-type": Bun.file(path).type, "accept-ranges": "bytes" };
     if (matchesEtag(request.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers });
     const range = requestedRange(request.headers, stats.size);
     if (range === "unsatisfiable") return unsatisfiable(headers, stats.size);
     const { start, end } = range ?? { start: 0, end: stats.size - 1 };
     const init = rangeInit(headers, range, stats.size);
     // Read, not sent from the file: a file truncated while the kernel sends it would leave the
-    // response short of its announced length, and the browser waiting, until the idle timeout.
-    if (end - start < STREAM_ABOVE_BYTES) return new Response(await readBytes(handle, start, end - start + 1), init);
-    streaming = true;
-    return new Response(fileStream(handle, start, range ? end : undefined), init);
-  } catch (error) {
-    return unreadable(path, error);
-  } finally {
-    if (!streaming) await handle.close();
-  }
+    // response short of its announced length, and the browser waiting, until the idle timeout
+    // (fileStream says more).
+    if (end - start < STREAM_ABOVE_BYTES) return new Response(await read(start, end - start + 1), init);
+    return new Response(stream(start, range ? end : undefined), init);
+  });
 }
 
 /** RFC 9110 13.1.2: a list of tags, compared weakly, or `*` for any current file. */

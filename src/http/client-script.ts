@@ -1,13 +1,13 @@
 import { reloadClient } from "../../client/reload.ts";
-import { CLIENT_PATH, SOCKET_PATH } from "./protocol.ts";
+import { CLIENT_PATH, RELOAD_MESSAGE, SOCKET_PATH } from "./protocol.ts";
 
 /**
- * Only folds the events of one save that arrive together. Bursts need no longer wait: the
- * client closes its socket as it reloads, and the server holds the HTML until the output has
+ * Only folds the events of one save that arrive together. A burst needs no wait of its own here:
+ * the client closes its socket as it reloads, and the server holds the HTML until the output has
  * been quiet, so a page reloaded mid-burst is served after it. Any longer and this wait is most
- * of the time from save to navigation start (bench/README.md has the history).
+ * of the time from save to navigation start (bench/README.md has the measurements).
  */
-export const CLIENT_DEBOUNCE_MS = 2;
+const CLIENT_DEBOUNCE_MS = 2;
 
 /**
  * How long a page that started to leave waits, once the server has answered for its URL, before
@@ -16,11 +16,11 @@ export const CLIENT_DEBOUNCE_MS = 2;
  * whose navigation never replaced it (a download, a 204), while a shorter one risks reloading over
  * a navigation on a loaded machine or to a slower site.
  */
-export const LEFT_PAGE_COMMIT_MS = 3_000;
+const LEFT_PAGE_COMMIT_MS = 3_000;
 
 /** The client's source, with the page's version read from the tag that loaded it. */
 export const clientScript =
-  `(${reloadClient})(${JSON.stringify(SOCKET_PATH)},` +
+  `(${reloadClient})(${JSON.stringify(SOCKET_PATH)},${JSON.stringify(RELOAD_MESSAGE)},` +
   `document.currentScript.dataset.storytimeVersion,${CLIENT_DEBOUNCE_MS},${LEFT_PAGE_COMMIT_MS});`;
 
 /** Content-addressed, so browsers may keep it in memory across every reload. */

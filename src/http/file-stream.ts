@@ -9,7 +9,7 @@ const CHUNK_BYTES = 256 * 1024;
 /** Windows has no O_NONBLOCK, nor FIFOs to swap in. */
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
-export interface OpenFile {
+interface OpenFile {
   handle: FileHandle;
   /** Of the file opened, not of whatever the path named when it was resolved. */
   stats: Stats;
@@ -36,8 +36,42 @@ async function openRegular(path: string): Promise<OpenFile | null> {
   return null;
 }
 
+/** An open file being served: its stats, and its bytes read whole or handed to a stream (which then closes it). */
+interface ServedFile {
+  stats: Stats;
+  read(start: number, length: number): Promise<Uint8Array<ArrayBuffer>>;
+  stream(start?: number, end?: number): ReadableStream<Uint8Array>;
+}
+
+/**
+ * Answers from the file at `path`: `answer` gets it open, and its handle is closed afterwards
+ * unless `answer` handed it to a stream. A file gone or no longer regular is `missing()`, one that
+ * cannot be read a refusal.
+ */
+export async function answerFromFile(path: string, missing: () => Response, answer: (file: ServedFile) => Promise<Response>): Promise<Response> {
+  const file = await openToServe(path);
+  if (file === "missing") return missing();
+  if (file instanceof Response) return file;
+  const { handle, stats } = file;
+  let streamed = false;
+  try {
+    return await answer({
+      stats,
+      read: (start, length) => readBytes(handle, start, length),
+      stream(start, end) {
+        streamed = true;
+        return fileStream(handle, start, end);
+      },
+    });
+  } catch (error) {
+    return unreadable(path, error);
+  } finally {
+    if (!streamed) await handle.close();
+  }
+}
+
 /** The file opened, "missing" when it is gone or no longer a regular file, or the refusal when it cannot be read. */
-export async function openToServe(path: string): Promise<OpenFile | "missing" | Response> {
+async function openToServe(path: string): Promise<OpenFile | "missing" | Response> {
   try {
     return (await openRegular(path)) ?? "missing";
   } catch (error) {
@@ -47,14 +81,14 @@ export async function openToServe(path: string): Promise<OpenFile | "missing" | 
 }
 
 /** Refused as nginx does: 403 when permission is the reason, 500 otherwise; the cause is logged once, here. */
-export function unreadable(path: string, error: unknown): Response {
+function unreadable(path: string, error: unknown): Response {
   const denied = isCode(error, "EACCES") || isCode(error, "EPERM");
   log.error(`Cannot read ${path}: ${(error as Error).message ?? error}${denied ? "; fix its permissions" : ""}`);
   return denied ? new Response("Forbidden\n", { status: 403 }) : new Response("Internal error\n", { status: 500 });
 }
 
 /** Up to `length` bytes from `start`: fewer if the file is shorter now, in a buffer of exactly the bytes read. */
-export async function readBytes(handle: FileHandle, start: number, length: number): Promise<Uint8Array<ArrayBuffer>> {
+async function readBytes(handle: FileHandle, start: number, length: number): Promise<Uint8Array<ArrayBuffer>> {
   const buffer = new Uint8Array(length);
   let filled = 0;
   while (filled < length) {
@@ -67,11 +101,13 @@ export async function readBytes(handle: FileHandle, start: number, length: numbe
 
 /**
  * Bytes `start` to `end` (inclusive; by default to the end) of an open file as a stream that ends
- * where the file ends when it is read, and closes the handle when it ends or is cancelled. Bun's
- * own file streams (and sendfile) go by the size seen at open: a file truncated meanwhile (a build
- * rewriting it) leaves the response waiting for bytes that never come, until the idle timeout.
+ * where the file ends when it is read, and closes the handle when it ends or is cancelled. Bun
+ * 1.4.5's own file streams (and sendfile) go by the size seen at open: a file truncated meanwhile
+ * (a build rewriting it) leaves the response waiting for bytes that never come, until the idle
+ * timeout (https://github.com/oven-sh/bun/pull/41622, open; checked by the test "an asset
+ * truncated while it is sent ends the response promptly").
  */
-export function fileStream(handle: FileHandle, start = 0, end = Number.POSITIVE_INFINITY): ReadableStream<Uint8Array> {
+function fileStream(handle: FileHandle, start = 0, end = Number.POSITIVE_INFINITY): ReadableStream<Uint8Array> {
   let position = start;
   return new ReadableStream({
     type: "bytes",

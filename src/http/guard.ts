@@ -7,13 +7,15 @@ import { SECURITY_HEADERS } from "./headers.ts";
  * the user visits: those sites must not read the catalog through DNS rebinding (Host), a
  * cross-site WebSocket (Origin), or a cross-site <script>/<img> load (Sec-Fetch-*).
  */
-export interface Guard {
+interface Guard {
   /** A 400 (malformed Host) or 403 for a request that must not be answered, or null to let it through. */
   refuse(request: Request): Response | null;
   /**
    * A 403 for a request on the WebSocket path from a page of another origin. Asked of every request
-   * on that path, whatever its Upgrade headers: Bun upgrades on more spellings of them
-   * (`websocket, foo`, two Upgrade lines) than a check of the header could keep up with.
+   * on that path, whatever its Upgrade headers: Bun 1.4.5 upgrades on more spellings of them
+   * (`websocket, foo`, two Upgrade lines; checked by the test "an upgrade Bun accepts under any
+   * spelling of its headers is refused from another site's page") than a check of the header
+   * could keep up with.
    */
   refuseSocket(request: Request): Response | null;
 }
@@ -38,9 +40,10 @@ export function createGuard(listenHost: string): Guard {
           );
         }
       }
-      // As Vite does for scripts (XSSI: a page on another port of localhost is same-site, not
-      // same-origin, and could run or embed what it loads), for every kind of no-cors load: the
-      // catalog's own pages load it same-origin, and a typed URL or bookmark says "none".
+      // As Vite does for scripts, for every kind of no-cors load (XSSI: a page on another port of
+      // localhost is same-site, not same-origin, and could run or embed what it loads; see
+      // https://github.com/webpack/webpack-dev-server/security/advisories/GHSA-4v9v-hfq4-rm2v):
+      // the catalog's own pages load it same-origin, and a typed URL or bookmark says "none".
       const fetchSite = request.headers.get("sec-fetch-site");
       if (request.headers.get("sec-fetch-mode") === "no-cors" && fetchSite !== null && fetchSite !== "same-origin" && fetchSite !== "none") {
         return refusal(403, "Loads of the catalog from other sites are refused: only its own pages may load its files.");

@@ -4,7 +4,7 @@ import { displayPath } from "../paths.ts";
 import { serveAsset } from "./assets.ts";
 import { pageEncoding, PRESCAN_BYTES, type PageEncoding } from "./charset.ts";
 import { clientTag } from "./client-script.ts";
-import { STREAM_ABOVE_BYTES, fileStream, openToServe, readBytes, unreadable } from "./file-stream.ts";
+import { STREAM_ABOVE_BYTES, answerFromFile } from "./file-stream.ts";
 import type { HeldRequest, OutputChanges } from "./gate.ts";
 import { NO_CACHE } from "./headers.ts";
 import { injectClient, injectClientStreaming, injectClientUtf16 } from "./inject.ts";
@@ -12,7 +12,7 @@ import { PageCache, type CachedPage } from "./page-cache.ts";
 import { rangeInit, requestedRange, unsatisfiable } from "./range.ts";
 import { resolveRequestPath } from "./resolve.ts";
 
-export interface OutputConfig {
+interface OutputConfig {
   /** The output directory. */
   root: string;
   /** The address listened on: served to the network, the 404 page names less of this machine. */
@@ -37,32 +37,20 @@ export function outputFiles({ root, host, changes }: OutputConfig) {
   async function servePage(request: Request, path: string, pathname: string, version: number): Promise<Response> {
     const kept = pages.byFile(pathname, path);
     if (kept) return fromMemory(request, kept);
-    const file = await openToServe(path);
-    if (file === "missing") return notFound(pathname, outputShown, version);
-    if (file instanceof Response) return file;
-    const { handle, stats } = file;
-    const tag = clientTag(version);
-    let streaming = false;
-    try {
+    return answerFromFile(path, () => notFound(pathname, outputShown, version), async ({ stats, read, stream }) => {
+      const tag = clientTag(version);
       if (stats.size > STREAM_ABOVE_BYTES) {
-        const encoding = pageEncoding(await readBytes(handle, 0, PRESCAN_BYTES));
-        if (encoding.kind === "ascii-compatible") {
-          // Its length is known only once it is sent: a Range is not answered for it.
-          streaming = true;
-          return new Response(injectClientStreaming(new Response(fileStream(handle)), tag), { headers: pageHeaders(encoding) });
-        }
+        const encoding = pageEncoding(await read(0, PRESCAN_BYTES));
+        // Its length is known only once it is sent: a Range is not answered for it.
+        if (encoding.kind === "ascii-compatible") return new Response(injectClientStreaming(new Response(stream()), tag), { headers: pageHeaders(encoding) });
       }
-      const html = (await readBytes(handle, 0, stats.size)).buffer;
+      const html = (await read(0, stats.size)).buffer;
       const encoding = pageEncoding(new Uint8Array(html, 0, Math.min(html.byteLength, PRESCAN_BYTES)));
       const body = encoding.kind === "ascii-compatible" ? injectClient(html, tag) : injectClientUtf16(html, tag, encoding.kind === "utf-16be");
       const served = { body, headers: pageHeaders(encoding) };
       pages.set(pathname, path, version, served);
       return fromMemory(request, served);
-    } catch (error) {
-      return unreadable(path, error);
-    } finally {
-      if (!streaming) await handle.close();
-    }
+    });
   }
 
   /** `held` is the request as the gate may hold it. */

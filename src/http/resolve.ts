@@ -1,8 +1,9 @@
 import { realpath, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
+import { isInside } from "../paths.ts";
 
 /** What a request path means inside the output directory. Anything doubtful is "missing". */
-export type Resolution =
+type Resolution =
   | { kind: "file"; path: string }
   | { kind: "redirect"; location: string }
   | { kind: "missing" }
@@ -21,7 +22,7 @@ export async function resolveRequestPath(root: string, pathname: string): Promis
   if (segments === null) return { kind: "missing" };
 
   let path = segments.length ? join(root, ...segments) : root;
-  if (path !== root && !path.startsWith(root + sep)) return { kind: "missing" };
+  if (!isInside(path, root)) return { kind: "missing" };
 
   let info = await statOrNull(path);
   const isDirectory = info?.isDirectory() ?? false;
@@ -62,7 +63,7 @@ function directoryUrl(segments: string[]): string {
 async function realPathAllowed(root: string, path: string): Promise<boolean> {
   try {
     const [realRoot, realPath] = await Promise.all([realpath(root), realpath(path)]);
-    if (!realPath.startsWith(realRoot + sep)) return false;
+    if (!isInside(realPath, realRoot)) return false;
     return !relative(realRoot, realPath).split(sep).some((segment) => segment.startsWith("."));
   } catch {
     return false;

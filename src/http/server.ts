@@ -21,7 +21,7 @@ interface SocketData {
   version: string | null;
 }
 
-export type ReloadServer = Server<SocketData>;
+type ReloadServer = Server<SocketData>;
 
 /**
  * The HTTP server: every request passes the guard, then goes to the reload socket, to the

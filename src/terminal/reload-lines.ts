@@ -1,5 +1,5 @@
-import { statSync } from "node:fs";
 import { join } from "node:path";
+import { isDirectory } from "../paths.ts";
 import { log, plural } from "./log.ts";
 import { isScratchName } from "../watch/relevant.ts";
 
@@ -16,7 +16,7 @@ const STATS_PER_LINE = 200;
 
 const baseName = (path: string) => path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
 
-export interface Burst {
+interface Burst {
   /** What the output watcher reported; null when the output directory itself appeared or vanished. */
   paths: Iterable<string | null>;
   /** The most pages told to reload by any change of the burst. */
@@ -117,13 +117,4 @@ export function reloadLog(root: string, windowMs = 100) {
       reloading = Math.max(0, reloading - 1);
     },
   };
-}
-
-/** Never throws: `throwIfNoEntry: false` still throws ENOTDIR when an ancestor became a file, and this runs in a timer. */
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  } catch {
-    return false;
-  }
 }

@@ -1,5 +1,5 @@
-import { dirname, join, relative, sep } from "node:path";
-import { isDirectory } from "./root.ts";
+import { dirname, join, relative } from "node:path";
+import { isDirectory, isInside } from "../paths.ts";
 import { walkFiles } from "./walk.ts";
 
 /**
@@ -26,7 +26,7 @@ export function trackSourceDirectories(root: string, isSource: (path: string) =>
         return false;
       }
       if (!holding.has(path) || isDirectory(join(root, path))) return false;
-      for (const dir of holding) if (dir === path || dir.startsWith(path + sep)) holding.delete(dir);
+      for (const dir of holding) if (isInside(dir, path)) holding.delete(dir);
       return true;
     },
   };

@@ -1,5 +1,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { isCode } from "../errors.ts";
+import { isDirectory } from "../paths.ts";
 
 /** What the watched root is right now, judged by the path (a symlinked root counts as its current target). */
 export type RootState =
@@ -14,8 +16,7 @@ export function rootState(root: string): RootState {
     info = statSync(root, { throwIfNoEntry: false });
   } catch (error) {
     // An ancestor that became a file (ENOTDIR) or a loop of links means the same as "not there".
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === "EACCES" ? { kind: "unreadable" } : { kind: "missing" };
+    return isCode(error, "EACCES") ? { kind: "unreadable" } : { kind: "missing" };
   }
   if (!info) return { kind: "missing" };
   if (!info.isDirectory()) return { kind: "not-a-directory" };
@@ -42,13 +43,4 @@ export function mustRearm(armed: RootState, now: RootState): boolean {
 export function nearestDirectory(path: string): string {
   while (!isDirectory(path) && dirname(path) !== path) path = dirname(path);
   return path;
-}
-
-/** Never throws: a path that is missing, or below a file (ENOTDIR), or past PATH_MAX, is no directory. */
-export function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

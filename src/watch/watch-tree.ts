@@ -1,12 +1,14 @@
 import { accessSync, constants, existsSync, lstatSync, realpathSync, statSync, unlinkSync, watch, writeFileSync, type FSWatcher } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { trackSourceDirectories } from "./directories.ts";
 import { FLUSH_MARKER_PREFIX } from "./messages.ts";
 import { watchLinkTargets } from "./links.ts";
 import { isSiblingEvent, watchesAncestors, watchFollowsMovedDirectories } from "./platform.ts";
-import { isDirectory, mustRearm, nearestDirectory, rootState, type RootState } from "./root.ts";
+import { isCode } from "../errors.ts";
+import { isDirectory, isInside } from "../paths.ts";
+import { mustRearm, nearestDirectory, rootState, type RootState } from "./root.ts";
 
-export interface TreeEvents {
+interface TreeEvents {
   /**
    * A path relative to the root changed, or null when the tree changed as a whole: the root
    * itself appeared, vanished or was replaced, the watch was armed again, a directory of sources
@@ -30,9 +32,11 @@ export interface TreeOptions {
 }
 
 /**
- * A watch opened on a path just deleted and recreated can come up dead (Bun keeps one native
- * watcher per path and may hand back the old one), and the root check cannot tell: the path is
- * the new directory. A marker written into it must be reported within this long, or it is armed again.
+ * A watch opened on a path just deleted and recreated can come up dead (Bun 1.4.5 keeps one native
+ * watcher per path and may hand back the old one: https://github.com/oven-sh/bun/issues/42570),
+ * and the root check cannot tell: the path is the new directory. A marker written into it must be
+ * reported within this long, or it is armed again. Remove the probe once Bun starts a new watch for
+ * a recreated path (https://github.com/oven-sh/bun/pull/39827).
  */
 const PROBE_MS = 300;
 const PROBE_RETRIES = 5;
@@ -116,9 +120,8 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
 
   /** The directory below the root that an error of the watch names, relative to the root; null for an error of the root itself. */
   function unwatchableUnder(error: NodeJS.ErrnoException): string | null {
-    if (!error.path || !watched) return null;
-    const dir = relative(watched, error.path);
-    return dir && !dir.startsWith("..") && !isAbsolute(dir) ? dir : null;
+    if (!error.path || !watched || !isInside(error.path, watched)) return null;
+    return relative(watched, error.path) || null;
   }
 
   function leaveOut(dir: string, code: string | undefined) {
@@ -132,7 +135,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
     // A path past PATH_MAX cannot even be asked whether it exists: moved away with the directory named, it is gone.
     const named = existsSync(join(root, name));
     for (const dir of unwatchable) {
-      if (dir !== name && !dir.startsWith(name + sep)) continue;
+      if (!isInside(dir, name)) continue;
       const now = named ? readability(join(root, dir)) : "gone";
       if (now === "unreadable") continue;
       unwatchable.delete(dir);
@@ -143,13 +146,15 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
   function arm(announce: boolean) {
     if (closed) return;
     // Close first: Bun shares one native watcher per path, and a new watch opened while the
-    // old one is still open joins the old, dead one instead of watching the new directory.
+    // old one is still open joins the old, dead one instead of watching the new directory
+    // (https://github.com/oven-sh/bun/issues/42570).
     disarm();
     armed = rootState(root);
     if (armed.kind === "dir") {
       try {
-        // FSEvents reports real paths (/private/var/…) and Bun matches them against the watched
-        // path by prefix: watching through a symlink there would match nothing.
+        // FSEvents reports real paths (/private/var/…) and Bun 1.4.5 matches them against the
+        // watched path by prefix: watching through a symlink there would match nothing (Bun's
+        // watcher source; no Bun issue found).
         const path = (watched = process.platform === "darwin" ? realpathSync(root) : root);
         watcher = watch(path, { recursive: true }, (event, name) => {
           if (name && isSiblingEvent(process.platform, path, String(name), existsSync)) return;
@@ -159,9 +164,9 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
         });
         watcher.on("error", onWatcherError);
         watchSwaps();
-        // After the worker says ready: walking a large tree for links would delay start-up (10,000
-        // files: 18 ms to ready without the walk, 41 ms with it), and a link is rarely edited then.
-        // The same for the walk that finds which directories hold sources.
+        // After the worker says ready: walking a large tree for links would delay start-up (bench/README.md
+        // has the cost), and a link is rarely edited then. The same for the walk that finds which
+        // directories hold sources.
         const armedWatcher = watcher;
         setTimeout(() => {
           if (closed || watcher !== armedWatcher) return;
@@ -171,8 +176,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
         if (announce && options.probeRearms) probeWatch();
         errorShown = false;
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== "ENOENT" && code !== "ENOTDIR") reportOnce(error as NodeJS.ErrnoException);
+        if (!isCode(error, "ENOENT") && !isCode(error, "ENOTDIR")) reportOnce(error as NodeJS.ErrnoException);
         disarm();
         armed = { kind: "missing" };
       }
@@ -203,7 +207,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
 
   function onWatcherError(error: NodeJS.ErrnoException) {
     // Out of watches: the watch stays as far as it got, and the user is told how to raise the limit.
-    if (error.code === "ENOSPC" || error.code === "EMFILE") return reportOnce(error);
+    if (isCode(error, "ENOSPC") || isCode(error, "EMFILE")) return reportOnce(error);
     // One directory the watch could not open: the rest of the tree is watched, and arming
     // again would only meet the same directory (every second, announcing a change each time).
     const dir = unwatchableUnder(error);
@@ -274,7 +278,6 @@ function readability(path: string): "readable" | "unreadable" | "gone" {
     accessSync(path, constants.R_OK | constants.X_OK);
     return "readable";
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === "ENOENT" || code === "ENOTDIR" ? "gone" : "unreadable";
+    return isCode(error, "ENOENT") || isCode(error, "ENOTDIR") ? "gone" : "unreadable";
   }
 }

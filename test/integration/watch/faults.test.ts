@@ -107,6 +107,28 @@ describe("watchers", () => {
     }
   });
 
+  // `..name` is a name like any other: only `..` itself climbs out of the watched tree.
+  testUnless(UNREADABLE_SKIP)("an unreadable directory whose name starts with two dots is left out like any other, told once, and reloads nothing", async () => {
+    const dir = tree({ "out/..locked/": "", "out/index.html": "<p>catalog</p>" });
+    const out = join(dir, "out");
+    const locked = join(out, "..locked");
+    if (IS_ROOT) Bun.spawnSync(["chown", "-R", "65534:65534", dir]);
+    chmodSync(locked, 0o000);
+    const args = ["bun", CLI, "--output", out, "--port", "0"];
+    const server = await launch(IS_ROOT ? asNobody(args) : args, { cwd: dir });
+    try {
+      const page = await TestSocket.open(server);
+      // Past two root checks: a watch that took the directory for the root's own trouble would re-arm at each, reloading every page.
+      await Bun.sleep(2 * ROOT_CHECK_MS + 300);
+      expect(page.messages).toEqual([]);
+      const told = server.output().split("\n").filter((line) => line.includes(`${locked} is not watched`));
+      expect(told).toHaveLength(1);
+      expect(told[0]).toContain("permission denied");
+    } finally {
+      chmodSync(locked, 0o755);
+    }
+  });
+
   testUnless(UNREADABLE_SKIP)("a link broken at start, whose target's folder no watch can open, is followed by the root check once the target appears", async () => {
     const dir = tree({ "in/stories.py": "x", "ext/closed/": "" });
     const input = join(dir, "in");
