@@ -1,5 +1,5 @@
 /** What `eventually` waits for, and how long: `what` says it in the error, with what was seen by then if it is a function. */
-export interface Wait {
+interface Wait {
   what: string | (() => string);
   /** How long to keep trying; 5 s unless told. */
   ms?: number;

@@ -12,7 +12,7 @@ describe("as processes", () => {
   /** The record a server launched with `runtime` as its XDG_RUNTIME_DIR writes, in a folder of its own there, just after it prints its URL. */
   async function recordIn(runtime: string): Promise<string> {
     const records = () => readdirSync(runtime, { recursive: true, encoding: "utf8" }).filter((path) => path.endsWith(".json"));
-    return join(runtime, (await eventually(() => records()[0], { what: `a record under ${runtime}` }))!);
+    return join(runtime, await eventually(() => records()[0], { what: `a record under ${runtime}` }));
   }
 
   test("a port held by another storytime-reload on the same output names it and --port 0, exit 2", async () => {
