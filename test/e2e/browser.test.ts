@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, tempDir } from "../helpers.ts";
-import { run } from "../process.ts";
-import { CHROMIUM_LOOKUP, FIREFOX_LOOKUP, locate } from "./browser.ts";
+import { CHROMIUM_LOOKUP, FIREFOX_LOOKUP, locate } from "../helpers/browser.ts";
+import { cleanup } from "../helpers/cleanup.ts";
+import { tempDir } from "../helpers/files.ts";
+import { run } from "../helpers/process.ts";
 
 afterEach(cleanup);
 

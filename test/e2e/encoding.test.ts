@@ -1,8 +1,10 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, startApp, tempDir } from "../helpers.ts";
-import { bodyBecomes, ENGINES, inEachEngine } from "./browser.ts";
+import { startApp } from "../helpers/app.ts";
+import { bodyBecomes, ENGINES, inEachEngine } from "../helpers/browser.ts";
+import { cleanup } from "../helpers/cleanup.ts";
+import { tree } from "../helpers/files.ts";
 
 afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
 afterEach(cleanup);
@@ -37,9 +39,8 @@ const CASES: Array<[string, (text: string) => Uint8Array, string]> = [
 
 inEachEngine("pages in their own encoding", (engine) => {
   test.each(CASES)("%s shows its text and reloads on a change", async (_name, encode, text) => {
-    const out = tempDir();
+    const out = tree({ "index.html": encode(text) });
     const file = join(out, "index.html");
-    writeFileSync(file, encode(text));
     const app = await startApp({ output: out });
     const tab = await engine.newTab();
     await tab.goto(app.url);

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { cpSync } from "node:fs";
-import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { ROOT, cleanup, describeUnless, startApp, tempDir, waitForLog } from "../helpers.ts";
-import { CHROMIUM, LAUNCH_TIMEOUT_MS, launchChromium } from "./browser.ts";
+import { CHROMIUM, LAUNCH_TIMEOUT_MS, launchChromium } from "../helpers/browser.ts";
+import { cleanup } from "../helpers/cleanup.ts";
+import { exampleCatalog } from "../helpers/projects.ts";
+import { describeUnless } from "../helpers/skip.ts";
 
 afterEach(cleanup);
 
@@ -15,11 +15,8 @@ describeUnless(CHROMIUM.missing)("the example catalog", () => {
   afterAll(() => browser?.close());
 
   test("its pages load with no failed request, favicon included", async () => {
-    const dir = tempDir();
-    const input = join(dir, "src/storytime");
-    cpSync(join(ROOT, "examples/catalog/src/storytime"), input, { recursive: true });
-    const app = await startApp({ input, output: join(dir, "build/catalog"), build: `bun ${join(ROOT, "examples/catalog/build.ts")}` });
-    await waitForLog(/Built in/, 10_000);
+    const { app } = await exampleCatalog();
+    await app.logs.waitFor(/Built in/, 10_000);
     const failed: string[] = [];
     const icons: string[] = [];
     for (const path of ["", "section/components/button/story-0/"]) {

@@ -1,20 +1,13 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { ROOT, cleanup, tempDir } from "../helpers.ts";
-import { CLI, launch } from "../process.ts";
-import { bodyBecomes, ENGINES, inEachEngine, quiet } from "./browser.ts";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { bodyBecomes, ENGINES, inEachEngine, quiet } from "../helpers/browser.ts";
+import { cleanup } from "../helpers/cleanup.ts";
+import { CLI, ROOT, tempDir, tree } from "../helpers/files.ts";
+import { launch } from "../helpers/process.ts";
 
 afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
 afterEach(cleanup);
-
-/** A site's files, written under `dir`. */
-function writeSite(dir: string, files: Record<string, string | Uint8Array>): void {
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-}
 
 /** An 8x8 PNG, for Hugo's image processing (which writes resources/_gen/images on every build). */
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4ISeHFTEMLQkAkL9BAbKfPiIAAAAASUVORK5CYII=", "base64");
@@ -96,8 +89,7 @@ for (const generator of GENERATORS) {
       return;
     }
     test(`a ${generator.edits.map((edit) => edit.kind).join(", a ")} edit each rebuild once and reload once onto the new content; the cache starts no build`, async () => {
-      const dir = tempDir();
-      writeSite(dir, generator.files);
+      const dir = tree(generator.files);
       const server = await launch(["bun", CLI, "--input", ".", "--output", generator.output, "--build", generator.build(tempDir()), "--port", "0"], { cwd: dir });
       try {
         await server.waitForOutput(/Built in/, 20_000);

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { cleanup, logged, POSIX_SHELL_SKIP, startApp, tempDir } from "../helpers.ts";
-import { ENGINES, inEachEngine } from "./browser.ts";
+import { startApp } from "../helpers/app.ts";
+import { ENGINES, inEachEngine } from "../helpers/browser.ts";
+import { cleanup } from "../helpers/cleanup.ts";
+import { project } from "../helpers/projects.ts";
+import { POSIX_SHELL_SKIP } from "../helpers/skip.ts";
 
 afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
 afterEach(cleanup);
@@ -17,17 +18,11 @@ inEachEngine("a long build", (engine) => {
   test(
     `a page requested during a ${BUILD_SECONDS} s build is held until the build writes it, in a plain request and in the browser`,
     async () => {
-      const dir = tempDir();
-      const input = join(dir, "src");
-      const output = join(dir, "out");
-      Bun.spawnSync(["mkdir", "-p", input]);
-      writeFileSync(join(input, "story.py"), "");
-      writeFileSync(
-        join(dir, "build.sh"),
+      const p = project(
+        { "story.py": "" },
         `sleep ${BUILD_SECONDS}; mkdir -p "$STORYTIME_OUTPUT"; echo "<!doctype html><title>t</title><p>built</p>" > "$STORYTIME_OUTPUT/index.html"`,
       );
-      const mark = logged.length;
-      const app = await startApp({ input, output, build: `sh ${join(dir, "build.sh")}` });
+      const app = await startApp({ input: p.input, output: p.output, build: p.build });
       const tab = await engine.newTab();
       const [plain, shown] = await Promise.all([
         fetch(app.url).then(async (response) => ({ status: response.status, text: await response.text() })),
@@ -36,7 +31,7 @@ inEachEngine("a long build", (engine) => {
       expect(plain.status).toBe(200);
       expect(plain.text).toContain("<p>built</p>");
       expect(shown).toEqual({ status: 200, text: "built" });
-      expect(logged.slice(mark).some((line) => line.includes("served as the output stands"))).toBe(false);
+      expect(app.logs.lines.some((line) => line.includes("served as the output stands"))).toBe(false);
     },
     (BUILD_SECONDS + 20) * 1000,
   );

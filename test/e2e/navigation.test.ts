@@ -1,8 +1,14 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, logged, POSIX_SHELL_SKIP, startApp, tempDir, url, waitForLog } from "../helpers.ts";
-import { bodyBecomes, ENGINES, inEachEngine, quiet } from "./browser.ts";
+import { startApp, url } from "../helpers/app.ts";
+import { bodyBecomes, ENGINES, inEachEngine, quiet } from "../helpers/browser.ts";
+import { cleanup } from "../helpers/cleanup.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { tempDir, tree } from "../helpers/files.ts";
+import { captureLogs } from "../helpers/logs.ts";
+import { project } from "../helpers/projects.ts";
+import { POSIX_SHELL_SKIP } from "../helpers/skip.ts";
 
 afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
 afterEach(cleanup);
@@ -17,12 +23,8 @@ const page = (title: string, body: string) => `<!doctype html><html><head><title
  * the build before its first write until the tab has started to leave, however slow the browser.
  */
 async function slowBuild() {
-  const dir = tempDir();
-  const input = join(dir, "src");
-  const hold = join(dir, "hold");
-  mkdirSync(input);
-  writeFileSync(join(input, "a.html"), page("A", `<p>page A</p><a id="to-b" href="b.html">to B</a>`));
-  writeFileSync(join(input, "b.html"), page("B", "<p>page B</p>"));
+  const hold = join(tempDir(), "hold");
+  const p = project({ "a.html": page("A", `<p>page A</p><a id="to-b" href="b.html">to B</a>`), "b.html": page("B", "<p>page B</p>") });
   const build = [
     `mkdir -p "$STORYTIME_OUTPUT"`,
     `while [ -e "${hold}" ]; do sleep 0.02; done`,
@@ -30,18 +32,17 @@ async function slowBuild() {
     `sleep 0.5`,
     `cp "$STORYTIME_INPUT"/*.html "$STORYTIME_OUTPUT"/`,
   ].join("; ");
-  const mark = logged.length;
-  const app = await startApp({ input, output: join(dir, "out"), build });
-  await waitForLog(/Built in/, 10_000, mark);
+  const app = await startApp({ input: p.input, output: p.output, build });
+  await app.logs.waitFor(/Built in/, 10_000);
   return {
     app,
-    /** Edits A and resolves once its build has started and is held: pages now wait for it. */
+    /** Edits A and resolves once its build has started and is held (pages now wait for it), with what is logged from then on. */
     async editDuringBuild() {
-      const from = logged.length;
+      const logs = captureLogs();
       writeFileSync(hold, "");
-      writeFileSync(join(input, "a.html"), page("A", `<p>page A, edited</p><a id="to-b" href="b.html">to B</a>`));
-      await waitForLog(/Building \(a\.html changed\)/, 5_000, from);
-      return from;
+      writeFileSync(join(p.input, "a.html"), page("A", `<p>page A, edited</p><a id="to-b" href="b.html">to B</a>`));
+      await logs.waitFor(/Building \(a\.html changed\)/);
+      return logs;
     },
     /** Lets the build go on to its first write. */
     release: () => rmSync(hold),
@@ -55,10 +56,10 @@ inEachEngine("leaving a page while a build runs", (engine) => {
     const { app, editDuringBuild, release } = await slowBuild();
     const tab = await engine.newTab();
     await tab.goto(url(app, "/a.html"));
-    const mark = await editDuringBuild();
+    const logs = await editDuringBuild();
     await tab.click("#to-b");
     release();
-    await waitForLog(/Built in/, 10_000, mark);
+    await logs.waitFor(/Built in/, 10_000);
     expect(await bodyBecomes(tab, "page B", 5_000), tab.navigations.join("\n")).toBe(true);
     await quiet(tab);
     expect(await tab.evaluate(() => location.pathname)).toBe("/b.html");
@@ -69,7 +70,7 @@ inEachEngine("leaving a page while a build runs", (engine) => {
     const { app, editDuringBuild, release } = await slowBuild();
     const tab = await engine.newTab();
     await tab.goto(url(app, "/a.html"));
-    const mark = await editDuringBuild();
+    const logs = await editDuringBuild();
     const typed = tab.goto(url(app, "/b.html")).then(
       () => null,
       (error: Error) => error.message,
@@ -78,7 +79,7 @@ inEachEngine("leaving a page while a build runs", (engine) => {
     // than this could only make the test pass without the fix, never fail with it.
     await Bun.sleep(300);
     release();
-    await waitForLog(/Built in/, 10_000, mark);
+    await logs.waitFor(/Built in/, 10_000);
     expect(await bodyBecomes(tab, "page B", 5_000), tab.navigations.join("\n")).toBe(true);
     expect(await typed).toBeNull();
     await quiet(tab);
@@ -89,14 +90,12 @@ inEachEngine("leaving a page while a build runs", (engine) => {
     const asked: string[] = [];
     const elsewhere = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (request) => (asked.push(request.url), new Response(null, { status: 204 })) });
     try {
-      const out = tempDir();
-      writeFileSync(join(out, "index.html"), page("A", `<p>page A</p><a id="away" href="http://127.0.0.1:${elsewhere.port}/nothing">away</a>`));
+      const out = tree({ "index.html": page("A", `<p>page A</p><a id="away" href="http://127.0.0.1:${elsewhere.port}/nothing">away</a>`) });
       const app = await startApp({ output: out });
       const tab = await engine.newTab();
       await tab.goto(app.url);
       await tab.click("#away");
-      const until = Date.now() + 5_000;
-      while (!asked.length && Date.now() < until) await Bun.sleep(10);
+      await eventually(() => asked.length, { what: "the click's request to the other server" });
       expect(asked).toHaveLength(1);
       writeFileSync(join(out, "index.html"), page("A", "<p>page A, edited</p>"));
       expect(await bodyBecomes(tab, "page A, edited", 10_000), tab.navigations.join("\n")).toBe(true);

@@ -1,8 +1,10 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, logged, startApp, tempDir } from "../helpers.ts";
-import { bodyBecomes, ENGINES, inEachEngine, quiet, type Tab } from "./browser.ts";
+import { startApp, type TestApp } from "../helpers/app.ts";
+import { bodyBecomes, ENGINES, inEachEngine, quiet, type Tab } from "../helpers/browser.ts";
+import { cleanup } from "../helpers/cleanup.ts";
+import { tree } from "../helpers/files.ts";
 
 afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
 afterEach(cleanup);
@@ -10,38 +12,38 @@ afterEach(cleanup);
 const page = (text: string) => `<!doctype html><html><head><title>t</title></head><body><p>${text}</p></body></html>`;
 
 async function catalog() {
-  const mark = logged.length;
-  const out = tempDir();
-  writeFileSync(join(out, "index.html"), page("first"));
-  const app = await startApp({ output: out });
-  return { out, app, mark };
+  const out = tree({ "index.html": page("first") });
+  return { out, app: await startApp({ output: out }) };
 }
 
 /** What the tab and the server saw, for a failure message. */
-const story = (tab: Tab, mark: number) => [...tab.navigations, ...logged.slice(mark)].join("\n");
+const story = (tab: Tab, app: TestApp) => [...tab.navigations, ...app.logs.lines].join("\n");
+
+/** The tab comes to show `text`, after exactly one reload. */
+async function showsAfterOneReload(tab: Tab, app: TestApp, text: string) {
+  expect(await bodyBecomes(tab, text)).toBe(true);
+  await quiet(tab);
+  expect(tab.loads(), story(tab, app)).toBe(2);
+}
 
 inEachEngine("reloading a real browser", (engine) => {
   test("an edited page reloads once and shows the new content", async () => {
-    const { out, app, mark } = await catalog();
+    const { out, app } = await catalog();
     const tab = await engine.newTab();
     await tab.goto(app.url);
     expect(await tab.text("p")).toBe("first");
     writeFileSync(join(out, "index.html"), page("second"));
-    expect(await bodyBecomes(tab, "second")).toBe(true);
-    await quiet(tab);
-    expect(tab.loads(), story(tab, mark)).toBe(2);
+    await showsAfterOneReload(tab, app, "second");
   }, 20_000);
 
   test("500 files written at once cause exactly one reload", async () => {
-    const { out, app, mark } = await catalog();
+    const { out, app } = await catalog();
     const tab = await engine.newTab();
     await tab.goto(app.url);
     mkdirSync(join(out, "static"));
     for (let i = 0; i < 499; i++) writeFileSync(join(out, "static", `file-${i}.css`), `.c${i}{}`);
     writeFileSync(join(out, "index.html"), page("after the burst"));
-    expect(await bodyBecomes(tab, "after the burst")).toBe(true);
-    await quiet(tab);
-    expect(tab.loads(), story(tab, mark)).toBe(2);
+    await showsAfterOneReload(tab, app, "after the burst");
   }, 20_000);
 
   test("a second write 0-400 ms after a first always ends on the second content (40 trials)", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { watcherGroup, type startWatcher } from "../../src/watchers.ts";
+import { startWatcher, unwatchableMessage, watcherGroup, watchLimitRemedy } from "../../src/watchers.ts";
 
 /** Watchers that start no worker: `report(i, path)` makes the i-th report a change, `rechecks` lists who was asked to look again. */
 function fakeWatchers() {
@@ -34,5 +34,42 @@ describe("the watchers of one app", () => {
       report(0, null);
       expect(rechecks).toEqual([]);
     }
+  });
+});
+
+describe("the watch-limit hint, per platform", () => {
+  test("Linux names the inotify sysctl for watches, and the open-file or instance limit for EMFILE", () => {
+    expect(watchLimitRemedy("ENOSPC", "linux")).toContain("sysctl fs.inotify.max_user_watches=");
+    expect(watchLimitRemedy("EMFILE", "linux")).toContain("ulimit -n");
+  });
+  test("macOS and Windows never name Linux's sysctl; other errors get no limit hint", () => {
+    for (const platform of ["darwin", "win32"] as const) {
+      for (const code of ["ENOSPC", "EMFILE"]) {
+        expect(watchLimitRemedy(code, platform)).not.toContain("inotify");
+      }
+    }
+    expect(watchLimitRemedy("EMFILE", "darwin")).toContain("ulimit -n");
+    expect(watchLimitRemedy("EMFILE", "win32")).toContain("handles");
+    expect(watchLimitRemedy("EACCES", "linux")).toBeNull();
+  });
+});
+
+describe("a directory left out of the watch, as told", () => {
+  test("unreadable (Bun reports EACCES as EPERM): the full path, the reason and how to fix it", () => {
+    for (const code of ["EACCES", "EPERM"]) {
+      const told = unwatchableMessage("output", "/site/out", "locked", code);
+      expect(told).toStartWith("/site/out/locked is not watched: permission denied");
+      expect(told).toContain("the rest of the output directory is watched");
+      expect(told).toContain("chmod u+rx");
+    }
+  });
+  test("nested too deep: the path cut to its start, with its length; any other reason named", () => {
+    const deep = Array.from({ length: 17 }, () => "y".repeat(250)).join("/");
+    const told = unwatchableMessage("input", "/src", deep, "ENAMETOOLONG");
+    expect(told).toStartWith(`/src/${"y".repeat(100)}`);
+    expect(told).toContain(`(${deep.length + 5} characters)`);
+    expect(told).toContain("longer than the system allows");
+    expect(told.length).toBeLessThan(500);
+    expect(unwatchableMessage("input", "/src", "odd", "EIO")).toContain("/src/odd is not watched (EIO)");
   });
 });

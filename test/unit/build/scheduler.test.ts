@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { BuildRunner, type BuildConfig } from "../../../src/build/runner.ts";
+import { type BuildConfig, BuildRunner } from "../../../src/build/runner.ts";
 import { SELF_TRIGGER_BUILDS } from "../../../src/build/self-trigger.ts";
 import type { BuildProcess } from "../../../src/build/shell.ts";
-import { logged, waitForLog } from "../../helpers.ts";
+import { cleanup, onCleanup } from "../../helpers/cleanup.ts";
+import { eventually } from "../../helpers/eventually.ts";
+import { captureLogs } from "../../helpers/logs.ts";
 
 /**
  * The build runner's scheduling, with builds that run no shell: each spawned build is an object
@@ -50,10 +52,7 @@ function fakeBuild(): { build: FakeBuild; proc: BuildProcess } {
   return { build, proc };
 }
 
-const runners: BuildRunner[] = [];
-afterEach(async () => {
-  for (const runner of runners.splice(0)) await runner.stop();
-});
+afterEach(cleanup);
 
 /** A runner whose builds are fakes; `builds` lists them in the order they were started, `busy` each busy period it told of. */
 function fakeRunner(config: Partial<BuildConfig> = {}) {
@@ -72,22 +71,17 @@ function fakeRunner(config: Partial<BuildConfig> = {}) {
     },
     ...config,
   });
-  runners.push(runner);
+  onCleanup(() => runner.stop());
   return { runner, builds, busy };
 }
 
-async function until(check: () => boolean, what: string, ms = 2_000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(1);
-  }
-}
+/** The runner acts on timers: a check of what it did is tried every millisecond, for 2 s at most. */
+const until = (check: () => boolean, what: string) => eventually(check, { what, ms: 2_000, every: 1 });
 
 describe("the build runner's schedule", () => {
   test("one build at a time: changes during a build queue exactly one more, which still waits for the save to settle after it", async () => {
     const { runner, builds, busy } = fakeRunner();
-    const mark = logged.length;
+    const logs = captureLogs();
     runner.startNow();
     expect(builds).toHaveLength(1);
     for (let i = 0; i < 10; i++) runner.request(`change-${i}.py`);
@@ -97,7 +91,7 @@ describe("the build runner's schedule", () => {
     builds[0]!.finish(0);
     await until(() => builds.length === 2, "the queued build");
     expect(builds[1]!.startedAt - endedAt).toBeGreaterThanOrEqual(SETTLE_MS - 1);
-    expect(logged.slice(mark).some((line) => line.includes("Building (change-0.py changed and 9 more files)"))).toBe(true);
+    expect(logs.lines.some((line) => line.includes("Building (change-0.py changed and 9 more files)"))).toBe(true);
     builds[1]!.finish(0);
     // The queued build runs inside the same busy period: pages wait through both.
     await busy[0];
@@ -125,14 +119,14 @@ describe("the build runner's schedule", () => {
 
   test("a long build is reported as still running, and pages are said to wait for it", async () => {
     const { runner } = fakeRunner({ stillRunningEveryMs: 20 });
-    const mark = logged.length;
+    const logs = captureLogs();
     runner.startNow();
-    expect(await waitForLog(/still running after/, 2_000, mark)).toContain("pages wait for it");
+    expect(await logs.waitFor(/still running after/, 2_000)).toContain("pages wait for it");
   });
 
   test("a build that keeps rewriting a file of its own input is named once and stops looping; a person's change to it still builds", async () => {
     const { runner, builds } = fakeRunner();
-    const mark = logged.length;
+    const logs = captureLogs();
     runner.startNow();
     // Each build writes manifest.json, whose change arrives while it runs: the start-up build and
     // the builds it set off in a row, the last of which sets off none.
@@ -143,7 +137,7 @@ describe("the build runner's schedule", () => {
     }
     await Bun.sleep(SETTLE_MS * 3);
     expect(builds).toHaveLength(SELF_TRIGGER_BUILDS);
-    const warnings = logged.slice(mark).filter((line) => line.includes("keeps changing"));
+    const warnings = logs.lines.filter((line) => line.includes("keeps changing"));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("manifest.json");
     expect(warnings[0]).toContain("make the build write it outside /in");
@@ -169,10 +163,10 @@ describe("the build runner's schedule", () => {
         return proc;
       },
     });
-    const mark = logged.length;
+    const logs = captureLogs();
     runner.startNow();
     await busy[0];
-    expect(await waitForLog(/Could not start the build: ENOENT: no such directory; the next change tries again/, 1_000, mark)).toBeTruthy();
+    expect(await logs.waitFor(/Could not start the build: ENOENT: no such directory; the next change tries again/, 1_000)).toBeTruthy();
     runner.request("story.py");
     await until(() => attempts === 2, "the next build");
   });
