@@ -1,4 +1,7 @@
+import { join } from "node:path";
+import { newFileStates } from "./file-states.ts";
 import type { WatchReport } from "./messages.ts";
+import { fileTimesFinerThanSaveSettle } from "./platform.ts";
 import { ignoredType, isRelevant } from "./relevant.ts";
 import { runWatchWorker } from "./worker-main.ts";
 
@@ -6,14 +9,16 @@ declare const self: Worker;
 
 /** Extensions already reported as skipped: once each, or a folder of .toml files would flood the log. */
 const reported = new Set<string>();
+const isNewState = fileTimesFinerThanSaveSettle(process.platform) ? newFileStates() : () => true;
 
 // Filtered here, off the main thread: a `git checkout` or a Python run can touch thousands of
 // irrelevant files (__pycache__, .git) and none of them should wake the server.
 // Sources linked in from elsewhere are sources too; the output needs no such thing (the server
 // refuses to serve what lies outside it).
 runWatchWorker(
-  (path) => {
-    if (path === null || isSource(path)) return true;
+  (path, root) => {
+    if (path === null) return true;
+    if (isRelevant(path)) return isNewState(join(root, path));
     const extension = ignoredType(path);
     if (extension && !reported.has(extension)) {
       reported.add(extension);
@@ -21,10 +26,5 @@ runWatchWorker(
     }
     return false;
   },
-  { followLinks: true, isSource },
+  { followLinks: true, isSource: isRelevant },
 );
-
-/** Whether a change to `path` can change what the build makes; also what tells a directory of sources from a cache folder. */
-function isSource(path: string): boolean {
-  return isRelevant(path);
-}
