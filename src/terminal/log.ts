@@ -20,9 +20,19 @@ export class AsWritten {
 /**
  * Streams a write failed on (`| head` closed the pipe, `> /dev/full`): logging to them stops and
  * serving goes on. Without a listener the error event would end the process and orphan the build.
+ * Listened to from the first line written, not at import: Bun makes `process.stdout` on first use,
+ * which costs about as much as the rest of start-up's module loading.
  */
 const broken = new Set<NodeJS.WriteStream>();
-for (const stream of [process.stdout, process.stderr]) stream.on("error", () => broken.add(stream));
+const listened = new Set<NodeJS.WriteStream>();
+
+function writable(stream: NodeJS.WriteStream): boolean {
+  if (!listened.has(stream)) {
+    listened.add(stream);
+    stream.on("error", () => broken.add(stream));
+  }
+  return !broken.has(stream);
+}
 
 function paint(text: string, color: number | undefined, stream: NodeJS.WriteStream): string {
   return color && stream.isTTY && !process.env.NO_COLOR ? `\x1b[${color}m${text}\x1b[39m` : text;
@@ -39,7 +49,7 @@ const lineReporter: ConsolaReporter = {
   log(entry: LogObject) {
     // Problems go to stderr, the rest to stdout, so `2>/dev/null` keeps a quiet terminal honest.
     const stream = entry.level <= 1 ? process.stderr : process.stdout;
-    if (broken.has(stream)) return;
+    if (!writable(stream)) return;
     const symbol = SYMBOLS[entry.type];
     const prefix = `${paint(`${entry.date.toTimeString().slice(0, 8)} [${entry.tag}]`, 90, stream)} ${symbol ? `${paint(symbol, COLORS[entry.type], stream)} ` : ""}`;
     stream.write(`${prefix}${entry.args.map(shown).join(" ")}\n`);
