@@ -27,9 +27,12 @@ export class PageCache {
     private readonly changes: OutputChanges,
     private readonly maxBytes: number,
   ) {
+    // Only a cache that holds something is emptied: clearing a Map allocates a new table, which a
+    // stream of changes with no page asked for in between would pay on every event
+    // (bench/README.md has the cost).
     changes.onChange(() => {
-      this.pages.clear();
-      this.files.clear();
+      if (this.pages.size) this.pages.clear();
+      if (this.files.size) this.files.clear();
       this.bytes = 0;
       this.urlChars = 0;
     });
