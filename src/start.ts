@@ -85,7 +85,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
   // The generator's own watch mode says what it rebuilds; a change is only logged when nothing here builds.
   let toldNothingRebuilt = false;
   const saved = builder
-    ? (path: string) => builder.request(path)
+    ? (path: string, file?: string) => builder.request(path, file)
     : (path: string) => {
         outside?.saved();
         if (writer) return;
@@ -97,7 +97,8 @@ export async function start(options: Options, watch: typeof startWatcher = start
     const shownAs = options.inputs.length > 1 ? displayPath(root) : "";
     const onChange = (path: string | null) => {
       if (path) reloads.edited(path);
-      saved(path === null ? `the input directory${shownAs && ` ${shownAs}`}` : join(shownAs, path));
+      if (path === null) saved(`the input directory${shownAs && ` ${shownAs}`}`);
+      else saved(join(shownAs, path), join(root, path));
     };
     // The output is left out of the input's watch wherever it lies.
     watchers.watch("input", root, onChange, { exclude: options.output });

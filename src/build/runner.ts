@@ -1,6 +1,7 @@
 import { displayPath } from "../paths.ts";
 import { AsWritten, log, plural, seconds } from "../terminal/log.ts";
 import { BuildOutput } from "./output.ts";
+import { ReadByBuild } from "./read-by-build.ts";
 import { NO_STREAK, SELF_TRIGGER_BUILDS, selfTrigger, type Trigger } from "./self-trigger.ts";
 import { leftRunning, relayLines, runners, spawnBuild, stopGracefully, type BuildCommand, type BuildProcess, type SpawnBuild } from "./shell.ts";
 
@@ -54,6 +55,7 @@ export class BuildRunner {
   private streak = NO_STREAK;
   /** Files the build itself keeps rewriting: their changes during a build start no further build. */
   private readonly writtenByBuild = new Set<string>();
+  private readonly readByBuild = new ReadByBuild();
   private readonly log = log.withTag("build");
   private readonly spawn: SpawnBuild;
 
@@ -67,9 +69,12 @@ export class BuildRunner {
     this.run({ paths: [], duringBuild: false });
   }
 
-  /** A relevant input change: built after the save settles, or after the running build. */
-  request(changed: string): void {
-    if (this.stopped) return;
+  /**
+   * A relevant input change: built after the save settles, or after the running build. `file`,
+   * its full path, lets a late event of a save the last build already read start no build.
+   */
+  request(changed: string, file?: string): void {
+    if (this.stopped || (file !== undefined && !this.readByBuild.isNew(file))) return;
     const duringBuild = this.running !== null || performance.now() - this.lastEndedAt < BUILD_ECHO_MS;
     if (this.writtenByBuild.has(changed)) {
       if (duringBuild) return;
@@ -87,6 +92,7 @@ export class BuildRunner {
     this.stopped = true;
     this.pending = null;
     clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
     const leftBehind = [...this.leftovers].some((proc) => proc.groupAlive());
     this.stopLeftovers();
     if (leftBehind) this.log.info("Stopped the background processes the last build left running.");
@@ -152,6 +158,7 @@ export class BuildRunner {
     // Whatever the last build left running belongs to the output it produced, not the next one.
     this.stopLeftovers();
     this.markBusy();
+    this.readByBuild.buildStarting();
     const started = performance.now();
     let proc: BuildProcess;
     try {

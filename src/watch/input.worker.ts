@@ -1,7 +1,4 @@
-import { join } from "node:path";
-import { newFileStates } from "./file-states.ts";
 import type { WatchReport } from "./messages.ts";
-import { fileTimesFinerThanSaveSettle } from "./platform.ts";
 import { ignoredType, isRelevant } from "./relevant.ts";
 import { runWatchWorker } from "./worker-main.ts";
 
@@ -9,16 +6,14 @@ declare const self: Worker;
 
 /** Extensions already reported as skipped: once each, or a folder of .toml files would flood the log. */
 const reported = new Set<string>();
-const isNewState = fileTimesFinerThanSaveSettle(process.platform) ? newFileStates() : () => true;
 
 // Filtered here, off the main thread: a `git checkout` or a Python run can touch thousands of
 // irrelevant files (__pycache__, .git) and none of them should wake the server.
 // Sources linked in from elsewhere are sources too; the output needs no such thing (the server
 // refuses to serve what lies outside it).
 runWatchWorker(
-  (path, root) => {
-    if (path === null) return true;
-    if (isRelevant(path)) return isNewState(join(root, path));
+  (path) => {
+    if (path === null || isRelevant(path)) return true;
     const extension = ignoredType(path);
     if (extension && !reported.has(extension)) {
       reported.add(extension);

@@ -47,14 +47,3 @@ export function watchesAncestors(platform: NodeJS.Platform): boolean {
 export function watchFollowsMovedDirectories(platform: NodeJS.Platform): boolean {
   return platform === "linux";
 }
-
-/**
- * Whether two writes in one tick of the clock that stamps files are always closer together than
- * the save settle (timing.ts), so that a file whose state is unchanged since its last report was
- * read, by the build that report started, after its last write. Linux stamps files from a clock
- * that moves at least every 10 ms (the settle: 10 ms), macOS in nanoseconds; Windows from one that
- * moves every 15.6 ms, longer than its 10 ms settle, so there every event counts.
- */
-export function fileTimesFinerThanSaveSettle(platform: NodeJS.Platform): boolean {
-  return platform !== "win32";
-}

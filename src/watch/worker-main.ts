@@ -7,12 +7,12 @@ import { watchTree, type TreeOptions } from "./watch-tree.ts";
 
 declare const self: Worker;
 
-/** The whole life of a watcher worker: wait for its root, watch it, report what `keep` lets through (given the path relative to the root, and the root). */
-export function runWatchWorker(keep: (path: string | null, root: string) => boolean, options: TreeOptions = {}): void {
+/** The whole life of a watcher worker: wait for its root, watch it, report what `keep` lets through. */
+export function runWatchWorker(keep: (path: string | null) => boolean, options: TreeOptions = {}): void {
   const report = (message: WatchReport) => self.postMessage(message);
   let root = "";
   let excluded: ReturnType<typeof excludedDirectory> | undefined;
-  const kept = (path: string | null) => !(path !== null && excluded?.holdsRelative(path)) && keep(path, root);
+  const kept = (path: string | null) => !(path !== null && excluded?.holdsRelative(path)) && keep(path);
   /** Marker names written for a flush and not seen yet, with the flush they answer. */
   const flushes = new Map<string, number>();
   self.onmessage = ({ data }: MessageEvent<WatchCommand>) => {

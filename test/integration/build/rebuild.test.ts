@@ -200,7 +200,6 @@ describeUnless(POSIX_SHELL_SKIP)("the build runner", () => {
     await fetchPageUntil(app, (page) => page.startsWith("edited"));
     expect(lines(log).length).toBe(afterWarning + 1);
   });
-
 });
 
 describeUnless(POSIX_SHELL_SKIP)("the end of a build, on a machine slow to deliver file events", () => {
@@ -219,6 +218,22 @@ describeUnless(POSIX_SHELL_SKIP)("the end of a build, on a machine slow to deliv
       const socket = await TestSocket.open(app, stampOf(page));
       expect(await socket.staysQuiet(200)).toBe(true);
     }
+  });
+
+  test("a save whose second event arrives after its build started is built once; the next save builds", async () => {
+    // Every input report arrives again 100 ms later, as a save's late second event does on a loaded machine.
+    const echoing: typeof startWatcher = (kind, root, onChange) =>
+      startWatcher(kind, root, kind === "output" ? onChange : (path) => (onChange(path), void setTimeout(() => onChange(path), 100)));
+    const p = recordingProject();
+    await startApp({ input: p.input, output: p.output, build: p.build }, echoing);
+    await p.waitForRuns("end", 1);
+    writeFileSync(join(p.input, "story.py"), "saved");
+    await p.waitForRuns("end", 2);
+    await Bun.sleep(300);
+    expect(p.lines("start")).toHaveLength(2);
+    writeFileSync(join(p.input, "story.py"), "saved again");
+    await p.waitForRuns("end", 3);
+    expect(readFileSync(join(p.output, "index.html"), "utf8")).toBe("saved again");
   });
 });
 

@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { type BuildConfig, BuildRunner } from "../../../src/build/runner.ts";
 import { SELF_TRIGGER_BUILDS } from "../../../src/build/self-trigger.ts";
 import type { BuildProcess } from "../../../src/build/shell.ts";
 import { cleanup, onCleanup } from "../../helpers/cleanup.ts";
 import { eventually } from "../../helpers/eventually.ts";
+import { tree } from "../../helpers/files.ts";
 import { captureLogs } from "../../helpers/logs.ts";
 
 /**
@@ -117,6 +120,24 @@ describe("the build runner's schedule", () => {
     expect(builds).toHaveLength(1);
   });
 
+  test("a late event of a save its build already read starts no second build; a new save during the build does", async () => {
+    const file = join(tree({ "story.py": "one" }), "story.py");
+    const { runner, builds } = fakeRunner();
+    runner.request("story.py", file);
+    await until(() => builds.length === 1, "the build");
+    runner.request("story.py", file);
+    builds[0]!.finish(0);
+    await Bun.sleep(SETTLE_MS * 3);
+    expect(builds).toHaveLength(1);
+    writeFileSync(file, "two");
+    runner.request("story.py", file);
+    await until(() => builds.length === 2, "the build of the next save");
+    writeFileSync(file, "three");
+    runner.request("story.py", file);
+    builds[1]!.finish(0);
+    await until(() => builds.length === 3, "the build of the save made during a build");
+  });
+
   test("a long build is reported as still running, and pages are said to wait for it", async () => {
     const { runner } = fakeRunner({ stillRunningEveryMs: 20 });
     const logs = captureLogs();
@@ -169,6 +190,14 @@ describe("the build runner's schedule", () => {
     expect(await logs.waitFor(/Could not start the build: ENOENT: no such directory; the next change tries again/, 1_000)).toBeTruthy();
     runner.request("story.py");
     await until(() => attempts === 2, "the next build");
+  });
+
+  test("stop while a save settles ends the busy period, so held pages are served", async () => {
+    const { runner, builds, busy } = fakeRunner();
+    runner.request("story.py");
+    await runner.stop();
+    expect(await Promise.race([busy[0]!.then(() => "served"), Bun.sleep(SETTLE_MS * 10).then(() => "still held")])).toBe("served");
+    expect(builds).toHaveLength(0);
   });
 
   test("stop ends the running build's group, politely first, and drops the queued one", async () => {

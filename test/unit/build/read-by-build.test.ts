@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ReadByBuild } from "../../../src/build/read-by-build.ts";
+import { cleanup } from "../../helpers/cleanup.ts";
+import { tree } from "../../helpers/files.ts";
+
+afterEach(cleanup);
+
+describe("what a build read of the files that started it", () => {
+  test("a late event of a file unchanged since its build started is no change; a new write, a new time or a removal is", () => {
+    const file = join(tree({ "page.md": "one" }), "page.md");
+    const read = new ReadByBuild();
+    expect(read.isNew(file)).toBe(true);
+    read.buildStarting();
+    expect(read.isNew(file)).toBe(false);
+    expect(read.isNew(file)).toBe(false);
+    writeFileSync(file, "two, longer");
+    expect(read.isNew(file)).toBe(true);
+    read.buildStarting();
+    utimesSync(file, new Date(2_000_000_000_000), new Date(2_000_000_000_000));
+    expect(read.isNew(file)).toBe(true);
+    read.buildStarting();
+    rmSync(file);
+    expect(read.isNew(file)).toBe(true);
+  });
+
+  test("the state is taken as the build starts, not at the first event, which may see the file between truncation and write", () => {
+    const file = join(tree({ "page.md": "" }), "page.md");
+    const read = new ReadByBuild();
+    expect(read.isNew(file)).toBe(true);
+    writeFileSync(file, "the whole save");
+    read.buildStarting();
+    expect(read.isNew(file)).toBe(false);
+  });
+
+  test("before any build starts, every event counts", () => {
+    const file = join(tree({ "page.md": "one" }), "page.md");
+    const read = new ReadByBuild();
+    expect(read.isNew(file)).toBe(true);
+    expect(read.isNew(file)).toBe(true);
+  });
+
+  test("on a file system whose clock ticks once a second, a second save of the same size is a change", () => {
+    const file = join(tree({ "page.md": "AAAA" }), "page.md");
+    // Every time and the size of the first save, as ext3 or FAT report a save in the same second.
+    const first = statSync(file, { bigint: true });
+    const read = new ReadByBuild(() => first);
+    expect(read.isNew(file)).toBe(true);
+    read.buildStarting();
+    writeFileSync(file, "BBBB");
+    expect(read.isNew(file)).toBe(true);
+  });
+});
