@@ -6,7 +6,7 @@
  * it on connect and tells a page that is already stale to reload at once, so a change that
  * lands between "HTML served" and "socket open" is never lost.
  */
-export function reloadClient(socketPath: string, reloadMessage: string, version: string, debounceMs: number, commitMs: number): void {
+export function reloadClient(socketPath: string, reloadMessage: string, reloadCloseCode: number, version: string, debounceMs: number, commitMs: number): void {
   const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${socketPath}?v=${encodeURIComponent(version)}`;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let reloading = false;
@@ -18,8 +18,9 @@ export function reloadClient(socketPath: string, reloadMessage: string, version:
       clearTimeout(timer);
       timer = setTimeout(() => {
         reloading = true;
-        // Closing first: messages that arrive while the next page loads would only restart it.
-        socket.close();
+        // Closing first: messages that arrive while the next page loads would only restart it. The
+        // code tells the server this page is on its way back, so its next reload line counts it.
+        socket.close(reloadCloseCode);
         location.reload();
       }, debounceMs);
     };

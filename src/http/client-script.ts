@@ -1,5 +1,5 @@
 import { reloadClient } from "../../client/reload.ts";
-import { CLIENT_PATH, RELOAD_MESSAGE, SOCKET_PATH } from "./protocol.ts";
+import { CLIENT_PATH, RELOAD_CLOSE_CODE, RELOAD_MESSAGE, SOCKET_PATH } from "./protocol.ts";
 
 /**
  * Only folds the events of one save that arrive together. A burst needs no wait of its own here:
@@ -20,7 +20,7 @@ const LEFT_PAGE_COMMIT_MS = 3_000;
 
 /** The client's source, with the page's version read from the tag that loaded it. */
 export const clientScript =
-  `(${reloadClient})(${JSON.stringify(SOCKET_PATH)},${JSON.stringify(RELOAD_MESSAGE)},` +
+  `(${reloadClient})(${JSON.stringify(SOCKET_PATH)},${JSON.stringify(RELOAD_MESSAGE)},${RELOAD_CLOSE_CODE},` +
   `document.currentScript.dataset.storytimeVersion,${CLIENT_DEBOUNCE_MS},${LEFT_PAGE_COMMIT_MS});`;
 
 /** Content-addressed, so browsers may keep it in memory across every reload. */

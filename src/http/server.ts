@@ -5,7 +5,7 @@ import type { OutputChanges } from "./gate.ts";
 import { createGuard } from "./guard.ts";
 import { NO_CACHE, secured } from "./headers.ts";
 import { outputFiles } from "./pages.ts";
-import { CLIENT_PATH, INTERNAL_PREFIX, RELOAD_MESSAGE, RELOAD_TOPIC, SOCKET_PATH } from "./protocol.ts";
+import { CLIENT_PATH, INTERNAL_PREFIX, RELOAD_CLOSE_CODE, RELOAD_MESSAGE, RELOAD_TOPIC, SOCKET_PATH } from "./protocol.ts";
 
 export interface ServerConfig {
   root: string;
@@ -68,9 +68,8 @@ export function startServer({ root, host, port, changes, pages: pageEvents }: Se
         pageEvents?.pageConnected();
       },
       message() {},
-      // The client closes its socket only to reload, without a code (1005); a browser leaving a page sends 1001.
       close(_socket, code) {
-        if (code === 1005) pageEvents?.pageReloading();
+        if (code === RELOAD_CLOSE_CODE) pageEvents?.pageReloading();
       },
     },
     error(error) {

@@ -108,7 +108,7 @@ export function reloadLog(root: string, windowMs = 100) {
       if (paths.size < PATHS_KEPT || paths.has(path)) paths.add(path);
       else uncounted++;
     },
-    /** A page closed its socket to reload (client/reload.ts closes it only then). */
+    /** A page closed its socket to reload: with the code the client uses only then. */
     pageReloading() {
       reloading++;
     },

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { startApp, type TestApp } from "../helpers/app.ts";
 import { bodyBecomes, ENGINES, inEachEngine, quiet, type Tab } from "../helpers/browser.ts";
 import { cleanup } from "../helpers/cleanup.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { tree } from "../helpers/files.ts";
+import { captureLogs } from "../helpers/logs.ts";
 
 afterAll(() => Promise.all(ENGINES.map((engine) => engine.close())));
 afterEach(cleanup);
@@ -81,5 +83,24 @@ inEachEngine("reloading a real browser", (engine) => {
     mkdirSync(join(out, "later"));
     writeFileSync(join(out, "later/index.html"), page("here now"));
     expect(await bodyBecomes(tab, "here now")).toBe(true);
+  }, 20_000);
+
+  test("a page left for another site is not counted as a page reloading", async () => {
+    const { out, app } = await catalog();
+    const tab = await engine.newTab();
+    await tab.goto(app.url);
+    await tab.goto("about:blank");
+    // The page's socket closes as it is left; until the server has seen it, a change still tells it.
+    let line = "";
+    await eventually(
+      async () => {
+        const logs = captureLogs();
+        writeFileSync(join(out, "probe.html"), String(performance.now()));
+        line = await logs.waitFor(/changed; told/);
+        return !line.includes("told 1 page");
+      },
+      { what: () => `the left page's socket to close; the last line: ${line}` },
+    );
+    expect(line).toBe("storytime: probe.html changed; told 0 pages to reload");
   }, 20_000);
 });

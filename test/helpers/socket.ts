@@ -1,4 +1,4 @@
-import { SOCKET_PATH } from "../../src/http/protocol.ts";
+import { RELOAD_CLOSE_CODE, SOCKET_PATH } from "../../src/http/protocol.ts";
 import { onCleanup } from "./cleanup.ts";
 import { eventually } from "./eventually.ts";
 
@@ -33,10 +33,10 @@ export class TestSocket {
     return this.messages.length === before;
   }
 
-  /** Closes as the client does before it reloads; resolves once the closing handshake is over. */
-  async close(): Promise<void> {
+  /** Closes as the client does before it reloads, or with `code` as a page closed or left; resolves once the closing handshake is over. */
+  async close(code = RELOAD_CLOSE_CODE): Promise<void> {
     const closed = new Promise((resolve) => this.socket.addEventListener("close", resolve));
-    this.socket.close();
+    this.socket.close(code);
     await closed;
   }
 }

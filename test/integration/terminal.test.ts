@@ -98,7 +98,7 @@ describe("pages that were already reloading", () => {
     const first = captureLogs();
     writeFileSync(join(out, "a.html"), "1");
     await tab.waitFor(1);
-    // What the client does on a reload message: close its socket (no code), then reload the page.
+    // What the client does on a reload message: close its socket with the reload code, then reload the page.
     await tab.close();
     expect(await first.waitFor(/changed; told/)).toBe("storytime: a.html changed; told 1 page to reload");
     const second = captureLogs();
@@ -109,5 +109,15 @@ describe("pages that were already reloading", () => {
     const third = captureLogs();
     writeFileSync(join(out, "c.html"), "3");
     expect(await third.waitFor(/changed; told/)).toBe("storytime: c.html changed; told 1 page to reload");
+  });
+
+  test("a tab closed, or a page left for another site, is not counted as reloading", async () => {
+    const out = tempDir();
+    const app = await startApp({ output: out });
+    // Any close but the reload's: a page leaving closes its socket without the code, a browser closing a tab sends 1001.
+    await (await TestSocket.open(app)).close(1000);
+    const logs = captureLogs();
+    writeFileSync(join(out, "a.html"), "1");
+    expect(await logs.waitFor(/changed; told/)).toBe("storytime: a.html changed; told 0 pages to reload");
   });
 });
