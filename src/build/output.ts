@@ -66,17 +66,18 @@ export class BuildOutput {
 
   /** Ends the output: says how many lines the rate limit left out in its last second. */
   end(): void {
-    if (this.hiddenInWindow) this.sink.note(`(${this.hiddenInWindow} more lines of build output not shown)`);
+    if (this.hiddenInWindow) this.sink.note(`(${plural(this.hiddenInWindow, "more line")} of build output not shown)`);
     this.hiddenInWindow = 0;
   }
 
-  /** For a failed build: the kept lines not shown yet, in the order written, each gap counted. */
+  /** For a failed build: the kept lines not shown yet, in the order written, each gap counted; the first names the way to see them all. */
   showFailure(): void {
     const unseen = [...new Set([...this.stderrTail, ...this.tail])].filter((line) => !line.shown).sort((a, b) => a.at - b.at);
     let unshownSoFar = 0;
     for (const line of unseen) {
       const gap = line.unshownBefore - unshownSoFar;
-      if (gap) this.sink.note(`(${plural(gap, `${unshownSoFar ? "" : "earlier "}line`)} of build output not shown)`);
+      if (gap && unshownSoFar === 0) this.sink.note(`(${plural(gap, "earlier line")} of build output not shown${this.live ? "" : "; --verbose shows every line"})`);
+      else if (gap) this.sink.note(`(${plural(gap, "line")} of build output not shown)`);
       this.sink.line(line.text);
       unshownSoFar = line.unshownBefore + 1;
     }

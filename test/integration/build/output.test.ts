@@ -33,7 +33,7 @@ async function runBuild(command: string, config: Partial<BuildConfig> = {}): Pro
 const lines = (count: number, text = "line") => `i=0; while [ $i -lt ${count} ]; do echo "${text} $i"; i=$((i+1)); done`;
 
 describeUnless(POSIX_SHELL_SKIP)("a failed build", () => {
-  test("1,000 lines and then its error: the error and the last lines are shown after the fold, with what was left out counted", async () => {
+  test("1,000 lines and then its error: the error and the last lines are shown after the fold, with what was left out counted and how to see it", async () => {
     const log = await runBuild(`${lines(1000)}; echo "Traceback: stories.py line 3" >&2; exit 1`);
     const failure = log.findIndex((line) => line.startsWith("Build failed with exit code 1"));
     expect(failure).toBeGreaterThan(0);
@@ -43,9 +43,10 @@ describeUnless(POSIX_SHELL_SKIP)("a failed build", () => {
     expect(shown.filter((line) => line.startsWith("line ")).length).toBeGreaterThanOrEqual(TAIL_LINES - 1);
     // stdout and stderr are two pipes read side by side, so the error may arrive among the last lines
     // or before them; either way every line is shown or counted, once.
-    const counted = shown.map((line) => Number(/^\((\d+) earlier lines? of build output not shown\)$/.exec(line)?.[1] ?? 0));
+    const counted = shown.map((line) => Number(/^\((\d+) (?:earlier )?lines? of build output not shown(?:; --verbose shows every line)?\)$/.exec(line)?.[1] ?? 0));
     expect(counted.reduce((sum, n) => sum + n, 0) + shown.filter((line) => line.startsWith("line ")).length).toBe(1000);
     expect(shown.length).toBeLessThan(TAIL_LINES + 5);
+    expect(shown.find((line) => line.includes("not shown"))).toEndWith("earlier lines of build output not shown; --verbose shows every line)");
   });
 
   test("its earlier stderr lines are shown too, each gap counted", async () => {
