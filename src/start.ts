@@ -51,6 +51,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
           writerRunsHere: options.watchBuild !== null,
           onBusy: holdPages,
           confirmWrites: () => changes.allReported(),
+          output: options.output,
         });
   const output = watchers.watch("output", options.output, (path) => {
     outside?.wrote();

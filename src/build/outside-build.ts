@@ -1,3 +1,6 @@
+import { displayPath } from "../paths.ts";
+import { log, seconds } from "../terminal/log.ts";
+
 /**
  * Rebuilds that something other than our own build writes: a generator's watch mode run with
  * --watch-build, or in another terminal. We do not know when such a rebuild ends, and real ones
@@ -29,6 +32,10 @@ interface OutsideBuildConfig {
   onBusy(idle: Promise<void>): void;
   /** Resolves once every output change made before the call has been reported. */
   confirmWrites(): Promise<unknown>;
+  /** The output directory, named if the writer's first build writes nothing there. */
+  output: string;
+  /** How long pages wait for the writer's first build to write; the default suits a generator's cold start. */
+  firstBuildWaitMs?: number;
 }
 
 /** Before any rebuild is seen: above the widest gap measured between one rebuild's groups (bench/README.md). */
@@ -76,12 +83,13 @@ export class OutsideBuild {
   /** Shapes of the lines that end this writer's rebuilds, once seen doing so. */
   private readonly endLines = new Set<string>();
   private readonly distrusted = new Set<string>();
+  private toldNothingWritten = false;
 
   constructor(private readonly config: OutsideBuildConfig) {}
 
   /** The writer (re)started: its first build is on its way. */
   started(): void {
-    this.expect(FIRST_BUILD_WAIT_MS).first = true;
+    this.expect(this.config.firstBuildWaitMs ?? FIRST_BUILD_WAIT_MS).first = true;
   }
 
   /** An input file was saved: a rebuild is on its way. */
@@ -193,8 +201,9 @@ export class OutsideBuild {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.current !== rebuild) return;
-      if (performance.now() >= this.deadline(rebuild)) this.finish(rebuild, "quiet");
-      else this.arm();
+      if (performance.now() < this.deadline(rebuild)) return this.arm();
+      if (rebuild.first && rebuild.lastWriteAt === null) this.tellNothingWritten(rebuild.waitMs);
+      this.finish(rebuild, "quiet");
     }, Math.max(0, at - performance.now()));
   }
 
@@ -214,6 +223,16 @@ export class OutsideBuild {
       this.distrusted.add(rebuild.follows);
     }
     rebuild.end();
+  }
+
+  /** Once: a writer that writes nothing at its start most likely writes somewhere else, or skips an output it finds up to date. */
+  private tellNothingWritten(waitedMs: number): void {
+    if (this.toldNothingWritten) return;
+    this.toldNothingWritten = true;
+    log.withTag("build").warn(
+      `The --watch-build command wrote nothing in ${displayPath(this.config.output)} in the ${seconds(waitedMs)} since it started, so pages no longer wait for it; ` +
+        "if it writes somewhere else, pass that directory as --output.",
+    );
   }
 
   /** A late group of the last rebuild: its gap counts. */

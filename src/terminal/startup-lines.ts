@@ -24,7 +24,7 @@ export function logStartup(options: Options, port: number, interfaces = networkI
     const watched = options.inputs.map((input) => `${displayPath(input)}${leftOut(input, options.output)}`).join(", ");
     log.info(`Watching ${watched}: ${inputRole(options)}`);
   } else if (options.watchBuild) {
-    log.info(`No input directory (${DEFAULTS.input} is not here): \`${options.watchBuild}\` watches the sources, and pages wait for a rebuild only once it writes; pass --input to hold them from the save on.`);
+    log.info(`No input directory (${DEFAULTS.input} is not here): \`${options.watchBuild}\` watches the sources: pages wait for its first build, then for a rebuild only once it writes; pass --input to hold them from the save on.`);
   } else {
     log.info(`No input directory (${DEFAULTS.input} is not here), so only the output is watched; pass --input and --build to rebuild on source changes.`);
   }
@@ -33,7 +33,7 @@ export function logStartup(options: Options, port: number, interfaces = networkI
 
 function inputRole({ build, watchBuild }: Options): string {
   if (build) return `a change runs \`${build}\``;
-  if (watchBuild) return `\`${watchBuild}\` rebuilds on its own, and after a change pages wait until it has written the output`;
+  if (watchBuild) return `\`${watchBuild}\` rebuilds on its own: pages wait for its first build, and after a change until it has written the output`;
   return "changes are only logged, as no --build was given; pages wait for whatever rebuilds the output after a change";
 }
 

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { OutsideBuild } from "../../../src/build/outside-build.ts";
 import { eventually } from "../../helpers/eventually.ts";
+import { captureLogs } from "../../helpers/logs.ts";
 
 /** An OutsideBuild whose busy periods are recorded; a quiet time far above the pauses below, so which rule ends a period is plain. */
-function writer({ writerRunsHere = true, quietMs = 200 } = {}) {
+function writer({ writerRunsHere = true, quietMs = 200, firstBuildWaitMs = undefined as number | undefined } = {}) {
   const periods: Array<{ over: boolean }> = [];
   const outside = new OutsideBuild({
     quietMs,
@@ -14,6 +15,8 @@ function writer({ writerRunsHere = true, quietMs = 200 } = {}) {
       void idle.then(() => (period.over = true));
     },
     confirmWrites: () => Promise.resolve(),
+    output: "/site/public",
+    firstBuildWaitMs,
   });
   return { outside, periods, last: () => periods.at(-1)! };
 }
@@ -124,4 +127,35 @@ describe("rebuilds by a writer we do not run per save", () => {
     await rebuild(v, 0);
     expect(await endsAtLine(v)).toBe(false);
   }, 15_000);
+});
+
+describe("the writer's first build", () => {
+  const nothingWritten = (lines: string[]) => lines.filter((line) => line.includes("wrote nothing"));
+
+  test("one that writes nothing holds pages until its wait runs out, then is named once, whatever restarts follow", async () => {
+    const w = writer({ firstBuildWaitMs: 50 });
+    const logs = captureLogs();
+    w.outside.started();
+    expect(w.periods).toHaveLength(1);
+    await over(w);
+    expect(nothingWritten(logs.lines)).toEqual([
+      "storytime:build: The --watch-build command wrote nothing in /site/public in the 50 ms since it started, so pages no longer wait for it; if it writes somewhere else, pass that directory as --output.",
+    ]);
+    w.outside.started();
+    await over(w);
+    expect(nothingWritten(logs.lines)).toHaveLength(1);
+  });
+
+  test("one that writes, or whose writer exits first, is not named", async () => {
+    const w = writer({ firstBuildWaitMs: 50 });
+    const logs = captureLogs();
+    w.outside.started();
+    w.outside.wrote();
+    await over(w);
+    w.outside.started();
+    w.outside.endNow();
+    await over(w);
+    await Bun.sleep(100);
+    expect(nothingWritten(logs.lines)).toEqual([]);
+  });
 });

@@ -49,7 +49,7 @@ describe("start-up lines", () => {
     const input = tempDir();
     const [serving, watching] = linesFor({ output: join(tempDir(), "public"), inputs: [input], watchBuild: "hugo --watch" });
     expect(serving).toEndWith("(not there yet: pages wait for the first build)");
-    expect(watching).toEndWith(": `hugo --watch` rebuilds on its own, and after a change pages wait until it has written the output");
+    expect(watching).toEndWith(": `hugo --watch` rebuilds on its own: pages wait for its first build, and after a change until it has written the output");
     const [, alone] = linesFor({ watchBuild: "hugo --watch" });
     expect(alone).toContain("No input directory (src/storytime is not here): `hugo --watch` watches the sources");
   });
