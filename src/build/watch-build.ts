@@ -83,8 +83,14 @@ export class WatchBuild {
     proc.kill("SIGKILL");
     this.config.onExit();
     const ran = performance.now() - started;
-    const why = code === 0 && ran < HEALTHY_RUN_MS ? " (--watch-build wants a command that keeps running and rebuilds by itself, such as `hugo --watch`)" : "";
-    this.restartLater(started, `\`${this.config.command}\` exited with code ${code ?? "unknown"} after ${seconds(ran)}${why}`);
+    const exited = `\`${this.config.command}\` exited with code ${code ?? "unknown"} after ${seconds(ran)}`;
+    // Neither a missing command nor one that builds once and ends gets better by starting it again:
+    // each start would only rebuild and reload every tab, with no edit.
+    if (code === 127) return this.log.error(`${exited} (command not found: check --watch-build); not starting it again.`);
+    if (code === 0 && ran < HEALTHY_RUN_MS) {
+      return this.log.error(`${exited} (--watch-build wants a command that keeps running and rebuilds by itself, such as \`hugo --watch\`); not starting it again.`);
+    }
+    this.restartLater(started, exited);
   }
 
   private restartLater(started: number, what: string): void {

@@ -69,6 +69,20 @@ describeUnless(POSIX_SHELL_SKIP)("--watch-build", () => {
     await fetchPageUntil(app, (page) => page.includes(">initial<"));
   }, 20_000);
 
+  test("a command that is not found, or that builds once and exits, is not started again: each start would reload every tab", async () => {
+    const p = project();
+    for (const [watchBuild, why] of [
+      ["storytime-test-no-such-generator --watch", "(command not found: check --watch-build); not starting it again."],
+      ["echo built once", "(--watch-build wants a command that keeps running and rebuilds by itself, such as `hugo --watch`); not starting it again."],
+    ] as const) {
+      const app = await startApp({ input: p.input, output: p.output, watchBuild });
+      expect(await app.logs.waitFor(/exited with code/, 10_000)).toEndWith(why);
+      await Bun.sleep(1_500);
+      expect(app.logs.lines.filter((line) => line.includes("Running `"))).toHaveLength(1);
+      await app.stop();
+    }
+  }, 20_000);
+
   test("a save gives one reload: the tab's page is served once the rebuild's last group is written, before its timing is learned and after", async () => {
     // From the second save on, the generator's "Built in" line ends a rebuild, which then may pause longer than any quiet time would wait.
     const p = project({ GROUP_GAPS_MS: "150,150,150,1200" });
