@@ -224,7 +224,7 @@ export class BuildRunner {
   private reportFailure(output: BuildOutput, code: number | null, took: string): void {
     output.showFailure();
     const why = code === 127 ? "command not found: check --build" : output.lines ? "its output is above" : "it printed nothing";
-    this.log.error(`Build failed with exit code ${code ?? "unknown"} after ${took} (${why}); still serving the last output`);
+    this.log.error(`Build failed with exit code ${code ?? "unknown"} after ${took} (${why}); still serving the output as the build left it`);
   }
 
   /** Once: a build that succeeds without changing the output leaves pages as they were, forever. */

@@ -61,7 +61,7 @@ describeUnless(POSIX_SHELL_SKIP)("a failed build", () => {
   test("a command that is not found says to check --build", async () => {
     const log = await runBuild("pyhton3-storytime-test build.py");
     expect(log.some((line) => line.includes("pyhton3-storytime-test"))).toBe(true);
-    expect(log.at(-1)).toMatch(/^Build failed with exit code 127 after .* \(command not found: check --build\); still serving the last output$/);
+    expect(log.at(-1)).toMatch(/^Build failed with exit code 127 after .* \(command not found: check --build\); still serving the output as the build left it$/);
   });
 
   test("a command that starts with - is still a command, not an option of sh", async () => {
