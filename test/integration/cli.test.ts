@@ -157,6 +157,8 @@ describe("arguments, in process", () => {
     [["-x"], "Unknown option -x; see storytime-reload --help."],
     [["-port", "9000"], "Unknown option -port (did you mean --port?); see storytime-reload --help."],
     [["-output=x"], "Unknown option -output (did you mean --output?); see storytime-reload --help."],
+    [["-o=public"], "-o=public: write -o public or --output=public; see storytime-reload --help."],
+    [["-p=8090"], "-p=8090: write -p 8090 or --port=8090; see storytime-reload --help."],
   ])("%j is refused in one sentence that points at --help", async (rawArgs, message) => {
     await expect(runArgs(rawArgs)).rejects.toThrow(message);
   });
