@@ -146,9 +146,13 @@ export class BuildRunner {
     this.streak = streak;
     if (!culprits.length) return false;
     for (const path of culprits) this.writtenByBuild.add(path);
+    // Files all in one folder are most often the site itself, written where --output does not point.
+    const folders = new Set(culprits.map((path) => (path.includes("/") ? path.split("/")[0] : "")));
+    const [folder] = folders;
+    const site = folders.size === 1 && folder ? ` (or, if ${folder} is where it writes the site, pass --output ${folder})` : "";
     this.log.warn(
       `The build keeps changing ${culprits.join(", ")} in its own input (${SELF_TRIGGER_BUILDS} builds in a row, each started by the one before), ` +
-        `so changes to it during a build no longer start another; make the build write it outside ${this.config.input ?? "the input"}.`,
+        `so changes to it during a build no longer start another; make the build write it outside ${this.config.input ?? "the input"}${site}.`,
     );
     trigger.paths = trigger.paths.filter((path) => !this.writtenByBuild.has(path));
     return trigger.paths.length === 0;

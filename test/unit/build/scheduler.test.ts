@@ -161,7 +161,7 @@ describe("the build runner's schedule", () => {
     const warnings = logs.lines.filter((line) => line.includes("keeps changing"));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("manifest.json");
-    expect(warnings[0]).toContain("make the build write it outside /in");
+    expect(warnings[0]).toEndWith("make the build write it outside /in.");
 
     // A person's save builds; the build's own write of manifest.json sets off nothing more.
     runner.request("story.py");
@@ -173,6 +173,21 @@ describe("the build runner's schedule", () => {
     // manifest.json changed while no build runs: a person's edit, built.
     runner.request("manifest.json");
     await until(() => builds.length === SELF_TRIGGER_BUILDS + 2, "the build of a person's edit of manifest.json");
+  });
+
+  test("a build that keeps rewriting one folder of its input, its site written where --output does not point, is told to pass --output", async () => {
+    const { runner, builds } = fakeRunner();
+    const logs = captureLogs();
+    runner.startNow();
+    for (let built = 1; built <= SELF_TRIGGER_BUILDS; built++) {
+      await until(() => builds.length === built, `build ${built}`);
+      runner.request("public/index.html");
+      runner.request("public/posts/first/index.html");
+      builds.at(-1)!.finish(0);
+    }
+    const warning = await logs.waitFor(/keeps changing/, 2_000);
+    expect(warning).toContain("public/index.html, public/posts/first/index.html in its own input");
+    expect(warning).toEndWith("make the build write it outside /in (or, if public is where it writes the site, pass --output public).");
   });
 
   test("a shell that cannot start is a failed build, not a crash; the next change tries again", async () => {
