@@ -19,7 +19,7 @@ export interface BuildProcess {
   /** The shell's exit code. */
   readonly exited: Promise<number>;
   /** Signals its whole process group; on Windows, which has no groups, ends its process tree. */
-  kill(signal: "SIGTERM" | "SIGKILL"): void;
+  kill(signal: "SIGINT" | "SIGTERM" | "SIGKILL"): void;
   /** Whether any process of its group still runs (never on Windows: what a build leaves running there is not tracked). */
   groupAlive(): boolean;
 }
@@ -27,7 +27,7 @@ export interface BuildProcess {
 /** Starts a build; the seam through which tests run builds without a shell. */
 export type SpawnBuild = (build: BuildCommand) => BuildProcess;
 
-/** How long a stopped build's group has to end on SIGTERM before it is killed. */
+/** How long a stopped build's group has to end on its first signal before it is killed. */
 const STOP_GRACE_MS = 300;
 /**
  * How long the pipes are read after the build's shell exits. A background process the build
@@ -75,9 +75,9 @@ export const spawnBuild: SpawnBuild = ({ command, input, output }) => {
   };
 };
 
-/** Asks the group to end, gives it STOP_GRACE_MS (or until `done`), then kills what is left: the shell may exit on SIGTERM while something it started does not. */
-export async function stopGracefully(proc: BuildProcess, done: Promise<unknown>): Promise<void> {
-  proc.kill("SIGTERM");
+/** Asks the group to end, gives it STOP_GRACE_MS (or until `done`), then kills what is left: the shell may exit on the signal while something it started does not. */
+export async function stopGracefully(proc: BuildProcess, done: Promise<unknown>, signal: "SIGINT" | "SIGTERM" = "SIGTERM"): Promise<void> {
+  proc.kill(signal);
   await Promise.race([done, Bun.sleep(STOP_GRACE_MS)]);
   proc.kill("SIGKILL");
 }

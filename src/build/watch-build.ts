@@ -56,7 +56,9 @@ export class WatchBuild {
     clearTimeout(this.restartTimer);
     const running = this.running;
     if (!running) return;
-    await stopGracefully(running.proc, running.done);
+    // A watch mode is stopped as its own terminal would stop it: Jekyll, for one, prints a Ruby
+    // stack trace on SIGTERM and shuts down quietly on Ctrl-C.
+    await stopGracefully(running.proc, running.done, "SIGINT");
     runners.delete(this);
   }
 

@@ -59,6 +59,16 @@ describeUnless(POSIX_SHELL_SKIP)("--watch-build", () => {
     expect(await ends(child)).toBe(true);
   }, 20_000);
 
+  test("is stopped as its own terminal would stop it, by Ctrl-C's SIGINT, before anything harsher", async () => {
+    const p = project();
+    const watchBuild = `trap 'echo stopped by INT; exit 0' INT; trap 'echo stopped by TERM; exit 0' TERM; echo ready; while :; do sleep 0.05; done`;
+    const app = await startApp({ input: p.input, output: p.output, watchBuild });
+    await app.logs.waitFor(/build: ready$/, 10_000);
+    await app.stop();
+    await eventually(() => app.logs.lines.some((line) => line.endsWith(": stopped by INT")), { what: () => `its INT trap's line; saw:\n${app.logs.lines.join("\n")}` });
+    expect(app.logs.lines.filter((line) => line.endsWith(": stopped by TERM"))).toEqual([]);
+  }, 20_000);
+
   test("a command that dies is started again, and what it left running is stopped first", async () => {
     const p = project({ FAIL_FIRST: "1" });
     const app = await startApp({ input: p.input, output: p.output, watchBuild: p.watchBuild });
