@@ -1,10 +1,12 @@
 import { STREAM_ABOVE_BYTES, answerFromFile } from "./file-stream.ts";
 import { NO_CACHE } from "./headers.ts";
 import { rangeInit, requestedRange, unsatisfiable } from "./range.ts";
+import type { ResolvedFile } from "./resolve.ts";
 
 /** A file of the output that is not a page: served as it is, revalidated by ETag, in byte ranges for media, streamed when large. */
-export function serveAsset(request: Request, path: string): Promise<Response> {
-  return answerFromFile(path, () => new Response("Not found\n", { status: 404 }), async ({ stats, read, stream }) => {
+export function serveAsset(request: Request, file: ResolvedFile): Promise<Response> {
+  const { path } = file;
+  return answerFromFile(file, () => new Response("Not found\n", { status: 404 }), async ({ stats, read, stream }) => {
     // The inode and ctime change on every write, even one that keeps the size and sets the mtime back (Nix, touch -d).
     const etag = `W/"${[stats.size, stats.mtimeMs, stats.ctimeMs, stats.ino].map((n) => Math.trunc(n).toString(36)).join("-")}"`;
     const headers = { etag, "cache-control": NO_CACHE, "content-type": Bun.file(path).type, "accept-ranges": "bytes" };

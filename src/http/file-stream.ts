@@ -2,6 +2,7 @@ import { constants, type Stats } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { isCode } from "../errors.ts";
 import { log } from "../terminal/log.ts";
+import type { ResolvedFile } from "./resolve.ts";
 
 /** Larger pages are injected as they stream and larger assets streamed, so one big file never holds the rest. */
 export const STREAM_ABOVE_BYTES = 1024 * 1024;
@@ -17,12 +18,13 @@ interface OpenFile {
 
 /**
  * Opens a file to serve it, or returns null (and holds nothing) when what the path names now is
- * not a regular file. The resolver's stat and this open are two moments: a build, or another
+ * not the file the resolver allowed. Its checks and this open are two moments: a build, or another
  * user, may swap in a FIFO between them, whose blocking open would wait for a writer forever,
- * holding the request, a descriptor and a thread. So the open does not block, and the check is
- * made on the descriptor itself. Every file served is opened here and read from its handle.
+ * holding the request, a descriptor and a thread, or a symlink to a file outside the output. So
+ * the open does not block, and the check is made on the descriptor itself: a regular file, the one
+ * resolved. Every file served is opened here and read from its handle.
  */
-async function openRegular(path: string): Promise<OpenFile | null> {
+async function openResolved({ path, dev, ino }: ResolvedFile): Promise<OpenFile | null> {
   const handle = await open(path, OPEN_FLAGS);
   let stats: Stats;
   try {
@@ -31,7 +33,7 @@ async function openRegular(path: string): Promise<OpenFile | null> {
     await handle.close();
     throw error;
   }
-  if (stats.isFile()) return { handle, stats };
+  if (stats.isFile() && stats.dev === dev && stats.ino === ino) return { handle, stats };
   await handle.close();
   return null;
 }
@@ -44,12 +46,13 @@ interface ServedFile {
 }
 
 /**
- * Answers from the file at `path`: `answer` gets it open, and its handle is closed afterwards
- * unless `answer` handed it to a stream. A file gone or no longer regular is `missing()`, one that
- * cannot be read a refusal.
+ * Answers from the file resolved: `answer` gets it open, and its handle is closed afterwards
+ * unless `answer` handed it to a stream. A file gone or no longer the one resolved is `missing()`,
+ * one that cannot be read a refusal.
  */
-export async function answerFromFile(path: string, missing: () => Response, answer: (file: ServedFile) => Promise<Response>): Promise<Response> {
-  const file = await openToServe(path);
+export async function answerFromFile(resolved: ResolvedFile, missing: () => Response, answer: (file: ServedFile) => Promise<Response>): Promise<Response> {
+  const { path } = resolved;
+  const file = await openToServe(resolved);
   if (file === "missing") return missing();
   if (file instanceof Response) return file;
   const { handle, stats } = file;
@@ -70,13 +73,13 @@ export async function answerFromFile(path: string, missing: () => Response, answ
   }
 }
 
-/** The file opened, "missing" when it is gone or no longer a regular file, or the refusal when it cannot be read. */
-async function openToServe(path: string): Promise<OpenFile | "missing" | Response> {
+/** The file opened, "missing" when it is gone or no longer the one resolved, or the refusal when it cannot be read. */
+async function openToServe(resolved: ResolvedFile): Promise<OpenFile | "missing" | Response> {
   try {
-    return (await openRegular(path)) ?? "missing";
+    return (await openResolved(resolved)) ?? "missing";
   } catch (error) {
     // Deleted between the stat and the open: as missing as it looks.
-    return isCode(error, "ENOENT") ? "missing" : unreadable(path, error);
+    return isCode(error, "ENOENT") ? "missing" : unreadable(resolved.path, error);
   }
 }
 

@@ -10,7 +10,7 @@ import { NO_CACHE } from "./headers.ts";
 import { injectClient, injectClientStreaming, injectClientUtf16 } from "./inject.ts";
 import { PageCache, type CachedPage } from "./page-cache.ts";
 import { rangeInit, requestedRange, unsatisfiable } from "./range.ts";
-import { resolveRequestPath } from "./resolve.ts";
+import { resolveRequestPath, type ResolvedFile } from "./resolve.ts";
 
 interface OutputConfig {
   /** The output directory. */
@@ -34,10 +34,11 @@ export function outputFiles({ root, host, changes }: OutputConfig) {
   const pages = new PageCache(changes, PAGE_CACHE_BYTES);
   const outputShown = outputName(root, host);
 
-  async function servePage(request: Request, path: string, pathname: string, version: number): Promise<Response> {
+  async function servePage(request: Request, file: ResolvedFile, pathname: string, version: number): Promise<Response> {
+    const { path } = file;
     const kept = pages.byFile(pathname, path);
     if (kept) return fromMemory(request, kept);
-    return answerFromFile(path, () => notFound(pathname, outputShown, version), async ({ stats, read, stream }) => {
+    return answerFromFile(file, () => notFound(pathname, outputShown, version), async ({ stats, read, stream }) => {
       const tag = clientTag(version);
       if (stats.size > STREAM_ABOVE_BYTES) {
         const encoding = pageEncoding(await read(0, PRESCAN_BYTES));
@@ -74,7 +75,7 @@ export function outputFiles({ root, host, changes }: OutputConfig) {
     if (found.kind === "malformed") return new Response("Malformed URL encoding\n", { status: 400 });
     if (found.kind === "missing") return notFound(pathname, outputShown, version);
     // Decided by the file found, not the URL: /LICENSE is not a page, whatever its name suggests.
-    return isHtml(found.path) ? servePage(request, found.path, pathname, version) : serveAsset(request, found.path);
+    return isHtml(found.file.path) ? servePage(request, found.file, pathname, version) : serveAsset(request, found.file);
   };
 }
 

@@ -1,10 +1,20 @@
-import { realpath, stat } from "node:fs/promises";
+import { lstat, realpath, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { isInside } from "../paths.ts";
 
+/**
+ * A file the resolver allowed: its path, and which file it found there. Only that file may be
+ * served for it: the path may name another by the time it is opened (file-stream.ts).
+ */
+export interface ResolvedFile {
+  path: string;
+  dev: number;
+  ino: number;
+}
+
 /** What a request path means inside the output directory. Anything doubtful is "missing". */
 type Resolution =
-  | { kind: "file"; path: string }
+  | { kind: "file"; file: ResolvedFile }
   | { kind: "redirect"; location: string }
   | { kind: "missing" }
   | { kind: "malformed" };
@@ -34,8 +44,8 @@ export async function resolveRequestPath(root: string, pathname: string): Promis
     info = await statOrNull(path);
   }
   if (!info?.isFile()) return { kind: "missing" };
-  if (!(await realPathAllowed(root, path))) return { kind: "missing" };
-  return { kind: "file", path };
+  const file = await allowedFile(root, path);
+  return file ? { kind: "file", file } : { kind: "missing" };
 }
 
 /** Decoded path segments, null for a path that must not be served, or "malformed" for bad encoding. */
@@ -59,14 +69,17 @@ function directoryUrl(segments: string[]): string {
   return "/" + segments.map(encodeURIComponent).map((s) => s + "/").join("");
 }
 
-/** The real file lies inside the real root, and no step of its real path below the root is a dot name. */
-async function realPathAllowed(root: string, path: string): Promise<boolean> {
+/** The file at `path`, if its real path lies inside the real root with no step below the root a dot name. */
+async function allowedFile(root: string, path: string): Promise<ResolvedFile | null> {
   try {
     const [realRoot, realPath] = await Promise.all([realpath(root), realpath(path)]);
-    if (!isInside(realPath, realRoot)) return false;
-    return !relative(realRoot, realPath).split(sep).some((segment) => segment.startsWith("."));
+    if (!isInside(realPath, realRoot)) return null;
+    if (relative(realRoot, realPath).split(sep).some((segment) => segment.startsWith("."))) return null;
+    // Not followed: a real path names no link, unless the path has just been swapped for one.
+    const info = await lstat(realPath);
+    return info.isFile() ? { path, dev: info.dev, ino: info.ino } : null;
   } catch {
-    return false;
+    return null;
   }
 }
 

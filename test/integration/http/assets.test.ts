@@ -6,7 +6,7 @@ import { cleanup } from "../../helpers/cleanup.ts";
 import { fixture, tree } from "../../helpers/files.ts";
 import { captureLogs } from "../../helpers/logs.ts";
 import { servedCatalog } from "../../helpers/projects.ts";
-import { IS_ROOT, testUnless } from "../../helpers/skip.ts";
+import { IS_ROOT, POSIX_FS_SKIP, testUnless } from "../../helpers/skip.ts";
 
 afterEach(cleanup);
 
@@ -117,28 +117,8 @@ describe("files that misbehave while served", () => {
   testUnless(process.platform === "linux" ? null : "it counts the server's open descriptors in /proc/self/fd")(
     "a file swapped for a FIFO while it is requested: every request is answered at once, and no descriptor is left open",
     async () => {
-      const base = tree({ "out/race.css": "p{}", "aside/": "" });
-      const [out, aside] = [join(base, "out"), join(base, "aside")];
-      const app = await startApp({ output: out });
-      const swapper = Bun.spawn([process.execPath, fixture("fifo-swapper.ts"), join(out, "race.css"), aside], { stdout: "pipe" });
-      try {
-        await swapper.stdout.getReader().read();
-        const outcomes = new Map<string, number>();
-        // A blocking open of the FIFO would wait for a writer forever: 2 s without an answer is a hang.
-        for (let round = 0; round < 40 && !outcomes.has("hung"); round++) {
-          const requests = Array.from({ length: 8 }, (_, i) =>
-            fetch(url(app, "/race.css"), { headers: i % 2 ? { range: "bytes=0-1" } : {}, signal: AbortSignal.timeout(2_000) }).then(
-              async (response) => (response.status === 404 ? "404" : `${response.status} ${await response.text()}`),
-              () => "hung",
-            ),
-          );
-          for (const outcome of await Promise.all(requests)) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-        }
-        expect([...outcomes.keys()].filter((outcome) => !["200 p{}", "206 p{", "404"].includes(outcome))).toEqual([]);
-      } finally {
-        swapper.kill("SIGKILL");
-        await swapper.exited;
-      }
+      const { out, outcomes } = await requestedWhileSwapped("fifo");
+      expect(outcomes.filter((outcome) => !["200 p{}", "206 p{", "404"].includes(outcome))).toEqual([]);
       const openInOutput = readdirSync("/proc/self/fd").filter((fd) => {
         try {
           return readlinkSync(`/proc/self/fd/${fd}`).startsWith(out);
@@ -150,6 +130,11 @@ describe("files that misbehave while served", () => {
     },
     30_000,
   );
+
+  testUnless(POSIX_FS_SKIP)("a file swapped for a symlink to one outside the output while it is requested: the outside file is never served", async () => {
+    const { outcomes } = await requestedWhileSwapped("link");
+    expect(outcomes.filter((outcome) => !["200 p{}", "206 p{", "404"].includes(outcome))).toEqual([]);
+  }, 30_000);
 
   test.skipIf(IS_ROOT)("an unreadable page or asset is 403 and its cause is logged once (skipped as root, who can read every file)", async () => {
     const { app, out } = await servedCatalog();
@@ -163,3 +148,32 @@ describe("files that misbehave while served", () => {
     expect(lines[0]).toContain("fix its permissions");
   });
 });
+
+/**
+ * Requests /race.css, whole and in ranges, 8 at a time for 100 rounds while fixtures/swapper.ts
+ * swaps it between a file holding "p{}" and a `kind`; returns each different outcome once.
+ */
+async function requestedWhileSwapped(kind: "fifo" | "link"): Promise<{ out: string; outcomes: string[] }> {
+  const base = tree({ "out/race.css": "p{}", "aside/": "" });
+  const [out, aside] = [join(base, "out"), join(base, "aside")];
+  const app = await startApp({ output: out });
+  const swapper = Bun.spawn([process.execPath, fixture("swapper.ts"), join(out, "race.css"), aside, kind], { stdout: "pipe" });
+  const outcomes = new Set<string>();
+  try {
+    await swapper.stdout.getReader().read();
+    // A blocking open of a FIFO would wait for a writer forever: 2 s without an answer is a hang.
+    for (let round = 0; round < 100 && !outcomes.has("hung"); round++) {
+      const requests = Array.from({ length: 8 }, (_, i) =>
+        fetch(url(app, "/race.css"), { headers: i % 2 ? { range: "bytes=0-1" } : {}, signal: AbortSignal.timeout(2_000) }).then(
+          async (response) => (response.status === 404 ? "404" : `${response.status} ${await response.text()}`),
+          () => "hung",
+        ),
+      );
+      for (const outcome of await Promise.all(requests)) outcomes.add(outcome);
+    }
+  } finally {
+    swapper.kill("SIGKILL");
+    await swapper.exited;
+  }
+  return { out, outcomes: [...outcomes] };
+}

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { resolveRequestPath } from "../../../src/http/resolve.ts";
 import { cleanup } from "../../helpers/cleanup.ts";
@@ -22,16 +22,14 @@ function catalog() {
 describe("resolveRequestPath", () => {
   test("a file maps to itself", async () => {
     const { root } = catalog();
-    expect(await resolveRequestPath(root, "/static/site.css")).toMatchObject({ kind: "file", path: join(root, "static/site.css") });
+    const { ino } = statSync(join(root, "static/site.css"));
+    expect(await resolveRequestPath(root, "/static/site.css")).toMatchObject({ kind: "file", file: { path: join(root, "static/site.css"), ino } });
   });
 
   test("a directory with a trailing slash serves its index.html", async () => {
     const { root } = catalog();
-    expect(await resolveRequestPath(root, "/")).toMatchObject({ kind: "file", path: join(root, "index.html") });
-    expect(await resolveRequestPath(root, "/section/button/")).toMatchObject({
-      kind: "file",
-      path: join(root, "section/button/index.html"),
-    });
+    expect(await resolveRequestPath(root, "/")).toMatchObject({ kind: "file", file: { path: join(root, "index.html") } });
+    expect(await resolveRequestPath(root, "/section/button/")).toMatchObject({ kind: "file", file: { path: join(root, "section/button/index.html") } });
   });
 
   test("a directory without the trailing slash redirects to it", async () => {
@@ -48,7 +46,7 @@ describe("resolveRequestPath", () => {
   test("percent-encoded names are decoded", async () => {
     const { root } = catalog();
     writeFileSync(join(root, "a b.css"), "x");
-    expect(await resolveRequestPath(root, "/a%20b.css")).toMatchObject({ kind: "file", path: join(root, "a b.css") });
+    expect(await resolveRequestPath(root, "/a%20b.css")).toMatchObject({ kind: "file", file: { path: join(root, "a b.css") } });
   });
 
   test("missing files, and files under a file, are missing", async () => {
