@@ -37,3 +37,13 @@ export function isDirectory(path: string): boolean {
     return false;
   }
 }
+
+/** Whether any step of a relative path is a dot name (`.git/index`, `.index.html.swp`): never served, so never a change to a page. */
+export function hasDotName(path: string): boolean {
+  return path.split(/[\\/]/).some((segment) => segment.startsWith("."));
+}
+
+/** Whether a file is an HTML page by its name: pages get the client, wait for the gate, and rank first in a reload line. */
+export function isHtml(path: string): boolean {
+  return /\.html?$/i.test(path);
+}

@@ -1,6 +1,6 @@
 import { basename, isAbsolute } from "node:path";
 import { isExposed } from "../host.ts";
-import { displayPath } from "../paths.ts";
+import { displayPath, isHtml } from "../paths.ts";
 import { serveAsset } from "./assets.ts";
 import { pageEncoding, PRESCAN_BYTES, type PageEncoding } from "./charset.ts";
 import { clientTag } from "./client-script.ts";
@@ -116,10 +116,6 @@ function pageHeaders(encoding: PageEncoding): Record<string, string> {
 function looksLikePage(pathname: string): boolean {
   const name = pathname.slice(pathname.lastIndexOf("/") + 1);
   return !name.includes(".") || isHtml(name);
-}
-
-function isHtml(path: string): boolean {
-  return /\.html?$/i.test(path);
 }
 
 function escapeHtml(text: string): string {

@@ -1,6 +1,6 @@
 import { lstat, realpath, stat } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
-import { isInside } from "../paths.ts";
+import { join, relative } from "node:path";
+import { hasDotName, isInside } from "../paths.ts";
 
 /**
  * A file the resolver allowed: its path, and which file it found there. Only that file may be
@@ -59,7 +59,7 @@ function pathSegments(pathname: string): string[] | null | "malformed" {
   if (decoded.includes("\0") || decoded.includes("\\")) return null;
   const segments = decoded.split("/").filter((segment) => segment !== "");
   // A leading dot covers ".", "..", "/.env" and "/.git/": none of them belong to a catalog.
-  if (segments.some((segment) => segment.startsWith("."))) return null;
+  if (hasDotName(decoded)) return null;
   if (process.platform === "win32" && segments.some((segment) => segment.includes(":"))) return null;
   return segments;
 }
@@ -74,7 +74,7 @@ async function allowedFile(root: string, path: string): Promise<ResolvedFile | n
   try {
     const [realRoot, realPath] = await Promise.all([realpath(root), realpath(path)]);
     if (!isInside(realPath, realRoot)) return null;
-    if (relative(realRoot, realPath).split(sep).some((segment) => segment.startsWith("."))) return null;
+    if (hasDotName(relative(realRoot, realPath))) return null;
     // Not followed: a real path names no link, unless the path has just been swapped for one.
     const info = await lstat(realPath);
     return info.isFile() ? { path, dev: info.dev, ino: info.ino } : null;

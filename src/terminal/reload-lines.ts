@@ -1,9 +1,11 @@
 import { join } from "node:path";
-import { isDirectory } from "../paths.ts";
+import { isDirectory, isHtml } from "../paths.ts";
 import { log, plural } from "./log.ts";
 import { isScratchName } from "../watch/relevant.ts";
 
 const NAMES_SHOWN = 3;
+/** By either separator, whatever the platform: the lines are the same for a Windows path seen in a test on Linux. */
+const baseName = (path: string) => path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
 /** Under changes that never pause, a line is still written this often, so the log never goes silent. */
 const LINE_AT_LEAST_EVERY_MS = 1_000;
 /** Distinct paths kept for one line: past it, further changes are only counted, so memory stays bounded. */
@@ -14,7 +16,6 @@ const PATHS_KEPT = 10_000;
  */
 const STATS_PER_LINE = 200;
 
-const baseName = (path: string) => path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
 
 interface Burst {
   /** What the output watcher reported; null when the output directory itself appeared or vanished. */
@@ -38,7 +39,7 @@ interface Burst {
  */
 export function describeReload({ paths, told, reloading = 0, edited = new Set(), uncounted = 0, isDirectory = () => false }: Burst): string {
   const candidates = [...new Set(paths)].filter((path): path is string => path !== null && !isScratchName(baseName(path)));
-  const rank = (path: string) => (edited.has(baseName(path)) ? 0 : /\.html?$/i.test(path) ? 1 : 2);
+  const rank = (path: string) => (edited.has(baseName(path)) ? 0 : isHtml(path) ? 1 : 2);
   const depth = (path: string) => path.split(/[\\/]/).length;
   candidates.sort((a, b) => rank(a) - rank(b) || depth(a) - depth(b) || a.localeCompare(b));
   const shown: string[] = [];

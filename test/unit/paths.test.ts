@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { join, resolve } from "node:path";
-import { displayPath, isInside } from "../../src/paths.ts";
+import { displayPath, hasDotName, isHtml, isInside } from "../../src/paths.ts";
 
 describe("isInside", () => {
   test("goes by whole segments: a sibling that shares a prefix is outside, a name that starts with two dots is inside", () => {
@@ -25,5 +25,19 @@ describe("displayPath", () => {
     expect(displayPath(join(cwd, "..drafts"))).toBe("..drafts");
     expect(displayPath(resolve(cwd, "../elsewhere"))).toBe(resolve(cwd, "../elsewhere"));
     expect(displayPath(cwd)).toBe(cwd);
+  });
+});
+
+describe("hasDotName", () => {
+  test("any step that starts with a dot, with either separator; a dot inside a name is not one", () => {
+    for (const path of [".env", ".git/index", "a/.index.html.swp", "a\\.DS_Store", "/.~tmp~/x.html", "..", "a/../b"]) expect(hasDotName(path)).toBe(true);
+    for (const path of ["index.html", "a/b.c/d.html", "", "/a/b/"]) expect(hasDotName(path)).toBe(false);
+  });
+});
+
+describe("isHtml", () => {
+  test("goes by the name's ending, in any case", () => {
+    for (const path of ["index.html", "a/B.HTM", "x.Html"]) expect(isHtml(path)).toBe(true);
+    for (const path of ["style.css", "index.html.bak", "html", "page.xhtml"]) expect(isHtml(path)).toBe(false);
   });
 });

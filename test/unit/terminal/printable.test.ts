@@ -9,6 +9,7 @@ describe("printable", () => {
     expect(printable("\u009b2J")).toBe("\\x9b2J");
     // Marks that reorder the text after them, making one name read as another.
     expect(printable("\u202eimth.exe")).toBe("\\u202eimth.exe");
+    expect(printable("a\u200fb\u200ec\u061cd\u2028e")).toBe("a\\u200fb\\u200ec\\u061cd\\u2028e");
   });
 
   test("everything else is kept as it is, backslashes of Windows paths included", () => {
