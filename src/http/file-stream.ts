@@ -1,8 +1,8 @@
 import { constants, type Stats } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { open, readlink, type FileHandle } from "node:fs/promises";
 import { isCode } from "../errors.ts";
 import { log } from "../terminal/log.ts";
-import type { ResolvedFile } from "./resolve.ts";
+import { servableRealPath, type ResolvedFile } from "./resolve.ts";
 
 /** Larger pages are injected as they stream and larger assets streamed, so one big file never holds the rest. */
 export const STREAM_ABOVE_BYTES = 1024 * 1024;
@@ -17,25 +17,45 @@ interface OpenFile {
 }
 
 /**
- * Opens a file to serve it, or returns null (and holds nothing) when what the path names now is
- * not the file the resolver allowed. Its checks and this open are two moments: a build, or another
- * user, may swap in a FIFO between them, whose blocking open would wait for a writer forever,
- * holding the request, a descriptor and a thread, or a symlink to a file outside the output. So
- * the open does not block, and the check is made on the descriptor itself: a regular file, the one
- * resolved. Every file served is opened here and read from its handle.
+ * Opens a file to serve it, or returns null (and holds nothing) when what it opened may not be
+ * served. The resolver's checks and this open are two moments: a build, or another user, may swap
+ * in between them a FIFO, whose blocking open would wait for a writer forever (holding the request,
+ * a descriptor and a thread), or a symlink, in place of the file or of a folder above it, that
+ * leads out of the output. So the open does not block, and the checks are made again on the
+ * descriptor: a regular file, lying where a file may be served, as the kernel says; where it
+ * cannot say, the very file the resolver checked. Every file served is opened here.
  */
-async function openResolved({ path, dev, ino }: ResolvedFile): Promise<OpenFile | null> {
+async function openResolved({ path, realRoot, dev, ino }: ResolvedFile): Promise<OpenFile | null> {
   const handle = await open(path, OPEN_FLAGS);
+  let allowed = false;
   let stats: Stats;
   try {
     stats = await handle.stat();
+    if (stats.isFile()) {
+      const where = await openedPath(handle);
+      allowed = where === null ? stats.dev === dev && stats.ino === ino : servableRealPath(realRoot, where);
+    }
   } catch (error) {
     await handle.close();
     throw error;
   }
-  if (stats.isFile() && stats.dev === dev && stats.ino === ino) return { handle, stats };
+  if (allowed) return { handle, stats };
   await handle.close();
   return null;
+}
+
+/**
+ * The real path of an open file, as the kernel tells it (a file rewritten by a rename since its
+ * check is still allowed, where its new inode would fail a comparison); null where no platform
+ * file says: only Linux has /proc/self/fd.
+ */
+async function openedPath(handle: FileHandle): Promise<string | null> {
+  if (process.platform !== "linux") return null;
+  try {
+    return (await readlink(`/proc/self/fd/${handle.fd}`)).replace(/ \(deleted\)$/, "");
+  } catch {
+    return null;
+  }
 }
 
 /** An open file being served: its stats, and its bytes read whole or handed to a stream (which then closes it). */

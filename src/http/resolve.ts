@@ -3,11 +3,12 @@ import { join, relative } from "node:path";
 import { hasDotName, isInside } from "../paths.ts";
 
 /**
- * A file the resolver allowed: its path, and which file it found there. Only that file may be
- * served for it: the path may name another by the time it is opened (file-stream.ts).
+ * A file the resolver allowed: its path, the output's real path, and which file it found there.
+ * The path may lead elsewhere by the time it is opened (file-stream.ts checks what it opened).
  */
 export interface ResolvedFile {
   path: string;
+  realRoot: string;
   dev: number;
   ino: number;
 }
@@ -69,15 +70,19 @@ function directoryUrl(segments: string[]): string {
   return "/" + segments.map(encodeURIComponent).map((s) => s + "/").join("");
 }
 
-/** The file at `path`, if its real path lies inside the real root with no step below the root a dot name. */
+/** Whether a file at this real path may be served: inside the output's real path, with no step below it a dot name. */
+export function servableRealPath(realRoot: string, realPath: string): boolean {
+  return isInside(realPath, realRoot) && !hasDotName(relative(realRoot, realPath));
+}
+
+/** The file at `path`, if its real path may be served. */
 async function allowedFile(root: string, path: string): Promise<ResolvedFile | null> {
   try {
     const [realRoot, realPath] = await Promise.all([realpath(root), realpath(path)]);
-    if (!isInside(realPath, realRoot)) return null;
-    if (hasDotName(relative(realRoot, realPath))) return null;
+    if (!servableRealPath(realRoot, realPath)) return null;
     // Not followed: a real path names no link, unless the path has just been swapped for one.
     const info = await lstat(realPath);
-    return info.isFile() ? { path, dev: info.dev, ino: info.ino } : null;
+    return info.isFile() ? { path, realRoot, dev: info.dev, ino: info.ino } : null;
   } catch {
     return null;
   }

@@ -131,9 +131,11 @@ describe("files that misbehave while served", () => {
     30_000,
   );
 
-  testUnless(POSIX_FS_SKIP)("a file swapped for a symlink to one outside the output while it is requested: the outside file is never served", async () => {
-    const { outcomes } = await requestedWhileSwapped("link");
-    expect(outcomes.filter((outcome) => !["200 p{}", "206 p{", "404"].includes(outcome))).toEqual([]);
+  testUnless(POSIX_FS_SKIP)("a file, or a folder above it, swapped for a symlink that leads out while it is requested: what lies outside is never served", async () => {
+    for (const kind of ["link", "dir"] as const) {
+      const { outcomes } = await requestedWhileSwapped(kind);
+      expect(outcomes.filter((outcome) => !["200 p{}", "206 p{", "404"].includes(outcome)), kind).toEqual([]);
+    }
   }, 30_000);
 
   test.skipIf(IS_ROOT)("an unreadable page or asset is 403 and its cause is logged once (skipped as root, who can read every file)", async () => {
@@ -150,21 +152,23 @@ describe("files that misbehave while served", () => {
 });
 
 /**
- * Requests /race.css, whole and in ranges, 8 at a time for 100 rounds while fixtures/swapper.ts
- * swaps it between a file holding "p{}" and a `kind`; returns each different outcome once.
+ * Requests a race.css holding "p{}", whole and in ranges, 8 at a time for 100 rounds while
+ * fixtures/swapper.ts swaps it, or with `dir` the folder it is in, for a `kind`; returns each
+ * different outcome once.
  */
-async function requestedWhileSwapped(kind: "fifo" | "link"): Promise<{ out: string; outcomes: string[] }> {
-  const base = tree({ "out/race.css": "p{}", "aside/": "" });
+async function requestedWhileSwapped(kind: "fifo" | "link" | "dir"): Promise<{ out: string; outcomes: string[] }> {
+  const base = tree({ "out/sub/race.css": "p{}", "aside/": "" });
   const [out, aside] = [join(base, "out"), join(base, "aside")];
   const app = await startApp({ output: out });
-  const swapper = Bun.spawn([process.execPath, fixture("swapper.ts"), join(out, "race.css"), aside, kind], { stdout: "pipe" });
+  const target = kind === "dir" ? join(out, "sub") : join(out, "sub", "race.css");
+  const swapper = Bun.spawn([process.execPath, fixture("swapper.ts"), target, aside, kind], { stdout: "pipe" });
   const outcomes = new Set<string>();
   try {
     await swapper.stdout.getReader().read();
     // A blocking open of a FIFO would wait for a writer forever: 2 s without an answer is a hang.
     for (let round = 0; round < 100 && !outcomes.has("hung"); round++) {
       const requests = Array.from({ length: 8 }, (_, i) =>
-        fetch(url(app, "/race.css"), { headers: i % 2 ? { range: "bytes=0-1" } : {}, signal: AbortSignal.timeout(2_000) }).then(
+        fetch(url(app, "/sub/race.css"), { headers: i % 2 ? { range: "bytes=0-1" } : {}, signal: AbortSignal.timeout(2_000) }).then(
           async (response) => (response.status === 404 ? "404" : `${response.status} ${await response.text()}`),
           () => "hung",
         ),
