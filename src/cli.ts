@@ -160,7 +160,7 @@ function argumentMistake(rawArgs: string[]): string | null {
     if (!option) return unknownOption(flag);
     if (option.arg.type !== "string") continue;
     // The parser takes "-o=public" as the value "=public", a directory no one meant.
-    if (inline !== undefined && !flag.startsWith("--")) return `${arg}: write ${flag} ${inline} or --${option.name}=${inline}; see ${NAME} --help.`;
+    if (inline !== undefined && flag.length === 2) return `${arg}: write ${flag} ${inline} or --${option.name}=${inline}; see ${NAME} --help.`;
     if (inline !== undefined || option.attached) {
       taken = { ...option, value: inline ?? flag.slice(2), end: i };
       continue;

@@ -189,6 +189,13 @@ describe("arguments, in process", () => {
     expect(logs.lines.join("\n")).toMatch(new RegExp(`Watching \\S*${basename(input)}: a change runs \`true\``));
   });
 
+  test("a value attached to a short flag may hold an = of its own", async () => {
+    const logs = captureLogs();
+    const app = await runArgs(["-o", tempDir(), "-i", tempDir(), "-becho --base=/x", "-p", "0"]);
+    expect(app).not.toBeNull();
+    expect(logs.lines.join("\n")).toContain("a change runs `echo --base=/x`");
+  });
+
   test("--no-open, the negation citty accepts for a boolean, is not an unknown option", async () => {
     expect(await runArgs(["--no-open", "--output", tempDir(), "--port", "0"])).not.toBeNull();
   });
