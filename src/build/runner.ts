@@ -3,7 +3,7 @@ import { AsWritten, log, plural, seconds } from "../terminal/log.ts";
 import { BuildOutput } from "./output.ts";
 import { ReadByBuild } from "./read-by-build.ts";
 import { NO_STREAK, SELF_TRIGGER_BUILDS, selfTrigger, type Trigger } from "./self-trigger.ts";
-import { leftRunning, relayLines, runners, spawnBuild, stopGracefully, type BuildCommand, type BuildProcess, type SpawnBuild } from "./shell.ts";
+import { commandNotFoundCode, leftRunning, relayLines, runners, spawnBuild, stopGracefully, type BuildCommand, type BuildProcess, type SpawnBuild } from "./shell.ts";
 
 export interface BuildConfig extends BuildCommand {
   /**
@@ -227,7 +227,7 @@ export class BuildRunner {
 
   private reportFailure(output: BuildOutput, code: number | null, took: string): void {
     output.showFailure();
-    const why = code === 127 ? "command not found: check --build" : output.lines ? "its output is above" : "it printed nothing";
+    const why = code === commandNotFoundCode(process.platform) ? "command not found: check --build" : output.lines ? "its output is above" : "it printed nothing";
     this.log.error(`Build failed with exit code ${code ?? "unknown"} after ${took} (${why}); still serving the output as the build left it`);
   }
 

@@ -54,6 +54,11 @@ export function shellCommand(command: string, platform: NodeJS.Platform): { argv
   return { argv: ["/bin/sh", "-c", "--", command], windowsVerbatimArguments: false };
 }
 
+/** The exit code of a shell that found no such command: sh's 127, cmd.exe's 9009. */
+export function commandNotFoundCode(platform: NodeJS.Platform): number {
+  return platform === "win32" ? 9009 : 127;
+}
+
 /** Starts `command` through the shell, in a process group of its own (so all it starts can be stopped with it), its output piped. */
 export const spawnBuild: SpawnBuild = ({ command, input, output }) => {
   const { argv, windowsVerbatimArguments } = shellCommand(command, process.platform);

@@ -1,6 +1,6 @@
 import { AsWritten, log, seconds } from "../terminal/log.ts";
 import { BuildOutput } from "./output.ts";
-import { relayLines, runners, spawnBuild, stopGracefully, type BuildCommand, type BuildProcess } from "./shell.ts";
+import { commandNotFoundCode, relayLines, runners, spawnBuild, stopGracefully, type BuildCommand, type BuildProcess } from "./shell.ts";
 
 interface WatchBuildConfig extends BuildCommand {
   /** Told each time the command starts: its first build is on its way. */
@@ -86,10 +86,13 @@ export class WatchBuild {
     this.config.onExit();
     const ran = performance.now() - started;
     const exited = `\`${this.config.command}\` exited with code ${code ?? "unknown"} after ${seconds(ran)}`;
-    // Neither a missing command nor one that builds once and ends gets better by starting it again:
-    // each start would only rebuild and reload every tab, with no edit.
-    if (code === 127) return this.log.error(`${exited} (command not found: check --watch-build); not starting it again.`);
-    if (code === 0 && ran < HEALTHY_RUN_MS) {
+    // Neither a command that is not there nor one that builds once and ends gets better by starting
+    // it again: each start would only rebuild and reload every tab, with no edit. One that ran for a
+    // while was there: what it ran last is missing, and a restart may find it installed.
+    if (ran < HEALTHY_RUN_MS && code === commandNotFoundCode(process.platform)) {
+      return this.log.error(`${exited} (command not found: check --watch-build); not starting it again.`);
+    }
+    if (ran < HEALTHY_RUN_MS && code === 0) {
       return this.log.error(`${exited} (--watch-build wants a command that keeps running and rebuilds by itself, such as \`hugo --watch\`); not starting it again.`);
     }
     this.restartLater(started, exited);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { shellCommand } from "../../../src/build/shell.ts";
+import { commandNotFoundCode, shellCommand } from "../../../src/build/shell.ts";
 
 describe("the shell that runs the build", () => {
   test("on Windows the command reaches cmd.exe as typed, quotes and all; elsewhere through sh -c, after -- so that it is never an option", () => {
@@ -7,5 +7,11 @@ describe("the shell that runs the build", () => {
       expect(shellCommand(command, "win32")).toEqual({ argv: ["cmd.exe", "/d", "/s", "/c", `"${command}"`], windowsVerbatimArguments: true });
       expect(shellCommand(command, "linux")).toEqual({ argv: ["/bin/sh", "-c", "--", command], windowsVerbatimArguments: false });
     }
+  });
+
+  test("a command not found is exit code 127 from sh, 9009 from cmd.exe", () => {
+    expect(commandNotFoundCode("linux")).toBe(127);
+    expect(commandNotFoundCode("darwin")).toBe(127);
+    expect(commandNotFoundCode("win32")).toBe(9009);
   });
 });
