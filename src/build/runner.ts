@@ -1,4 +1,5 @@
-import { displayPath } from "../paths.ts";
+import { join } from "node:path";
+import { displayPath, isDirectory } from "../paths.ts";
 import { AsWritten, log, plural, seconds } from "../terminal/log.ts";
 import { BuildOutput } from "./output.ts";
 import { ReadByBuild } from "./read-by-build.ts";
@@ -146,13 +147,11 @@ export class BuildRunner {
     this.streak = streak;
     if (!culprits.length) return false;
     for (const path of culprits) this.writtenByBuild.add(path);
-    // Files all in one folder are most often the site itself, written where --output does not point.
-    const folders = new Set(culprits.map((path) => (path.includes("/") ? path.split("/")[0] : "")));
-    const [folder] = folders;
-    const site = folders.size === 1 && folder ? ` (or, if ${folder} is where it writes the site, pass --output ${folder})` : "";
+    const site = siteFolder(culprits, this.config.input);
+    const hint = site ? ` (or, if ${site} is where it writes the site, pass --output ${site})` : "";
     this.log.warn(
       `The build keeps changing ${culprits.join(", ")} in its own input (${SELF_TRIGGER_BUILDS} builds in a row, each started by the one before), ` +
-        `so changes to it during a build no longer start another; make the build write it outside ${this.config.input ?? "the input"}${site}.`,
+        `so changes to it during a build no longer start another; make the build write it outside ${this.config.input ?? "the input"}${hint}.`,
     );
     trigger.paths = trigger.paths.filter((path) => !this.writtenByBuild.has(path));
     return trigger.paths.length === 0;
@@ -258,4 +257,12 @@ export class BuildRunner {
 function describeTrigger({ paths }: Trigger): string {
   if (!paths.length) return "";
   return ` (${paths[0]} changed${paths.length > 1 ? ` and ${plural(paths.length - 1, "more file")}` : ""})`;
+}
+
+/** Files that all lie in one folder of the input are most often the site itself, written where --output does not point: that folder, as the user would name it. */
+function siteFolder(paths: string[], input: string | null): string | null {
+  const folders = new Set(paths.map((path) => (/[\\/]/.test(path) ? path.split(/[\\/]/)[0]! : "")));
+  const [folder] = folders;
+  if (folders.size !== 1 || !folder || input === null || !isDirectory(join(input, folder))) return null;
+  return displayPath(join(input, folder));
 }

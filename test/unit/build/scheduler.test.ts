@@ -176,7 +176,8 @@ describe("the build runner's schedule", () => {
   });
 
   test("a build that keeps rewriting one folder of its input, its site written where --output does not point, is told to pass --output", async () => {
-    const { runner, builds } = fakeRunner();
+    const input = tree({ "public/posts/first/": "" });
+    const { runner, builds } = fakeRunner({ input });
     const logs = captureLogs();
     runner.startNow();
     for (let built = 1; built <= SELF_TRIGGER_BUILDS; built++) {
@@ -187,7 +188,8 @@ describe("the build runner's schedule", () => {
     }
     const warning = await logs.waitFor(/keeps changing/, 2_000);
     expect(warning).toContain("public/index.html, public/posts/first/index.html in its own input");
-    expect(warning).toEndWith("make the build write it outside /in (or, if public is where it writes the site, pass --output public).");
+    const site = join(input, "public");
+    expect(warning).toEndWith(`make the build write it outside ${input} (or, if ${site} is where it writes the site, pass --output ${site}).`);
   });
 
   test("a shell that cannot start is a failed build, not a crash; the next change tries again", async () => {
