@@ -76,7 +76,7 @@ export class BuildOutput {
     let unshownSoFar = 0;
     for (const line of unseen) {
       const gap = line.unshownBefore - unshownSoFar;
-      if (gap && unshownSoFar === 0) this.sink.note(`(${plural(gap, "earlier line")} of build output not shown${this.live ? "" : "; --verbose shows every line"})`);
+      if (gap && unshownSoFar === 0) this.sink.note(`(${plural(gap, "earlier line")} of build output not shown${this.live ? "" : "; --verbose shows them as they come, 200 a second at most"})`);
       else if (gap) this.sink.note(`(${plural(gap, "line")} of build output not shown)`);
       this.sink.line(line.text);
       unshownSoFar = line.unshownBefore + 1;

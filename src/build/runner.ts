@@ -219,7 +219,7 @@ export class BuildRunner {
     else this.log.success(`Built in ${took}`);
     if (!this.config.verbose && output.lines > 1 && !this.toldAboutFolding) {
       this.toldAboutFolding = true;
-      this.log.info(`(${plural(output.lines - 1, "more line")} of build output folded; a failed build shows its last lines, and --verbose shows every line)`);
+      this.log.info(`(${plural(output.lines - 1, "more line")} of build output folded; a failed build shows its last lines, and --verbose shows them as they come, 200 a second at most)`);
     }
     if (this.config.outputChanges && outputVersion !== undefined) void this.noticeUnchangedOutput(this.config.outputChanges, outputVersion);
   }
