@@ -1,14 +1,19 @@
 import { readFileSync, statSync, type BigIntStats } from "node:fs";
 
 /** Enough for any save; a trigger of more files (a checkout) is not recorded, and every late event of it builds again. */
-const RECORDED_FILES = 200;
-/** A file this large is not read to be recorded: its late events build again. */
-const RECORDED_BYTES = 16 * 1024 * 1024;
+const RECORDED_FILES = 50;
+/**
+ * Bytes read to record the files of one build, on the server's main thread just before the build
+ * starts: a save's sources and images, not a folder of photos (bench/README.md has the cost).
+ * Files past it are not recorded, and their late events build again.
+ */
+const RECORDED_BYTES = 8 * 1024 * 1024;
 /** Files recorded at once, across builds, before the record starts over. */
 const KEPT_FILES = 10_000;
 
 interface Recorded {
   stat: string;
+  size: number;
   content: number | bigint;
 }
 
@@ -44,22 +49,25 @@ export class ReadByBuild {
   buildStarting(): void {
     if (this.changed.size <= RECORDED_FILES) {
       if (this.atBuildStart.size + this.changed.size > KEPT_FILES) this.atBuildStart.clear();
+      let bytesLeft = RECORDED_BYTES;
       for (const file of this.changed) {
-        const now = this.record(file);
-        if (now) this.atBuildStart.set(file, now);
+        const now = this.record(file, undefined, bytesLeft);
+        if (!now) continue;
+        this.atBuildStart.set(file, now);
+        bytesLeft -= now.size;
       }
     }
     this.changed.clear();
   }
 
-  /** The file's state, with its content read only when its stat matches `sameStatAs` (when given); null when gone, unreadable or too large. */
-  private record(file: string, sameStatAs?: string): Recorded | null {
+  /** The file's state, with its content read only when its stat matches `sameStatAs` (when given); null when gone, unreadable or larger than `bytesLeft`. */
+  private record(file: string, sameStatAs?: string, bytesLeft = RECORDED_BYTES): Recorded | null {
     try {
       const info = this.stat(file);
-      if (!info.isFile() || info.size > RECORDED_BYTES) return null;
+      if (!info.isFile() || info.size > bytesLeft) return null;
       const stat = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
       if (sameStatAs !== undefined && stat !== sameStatAs) return null;
-      return { stat, content: Bun.hash(readFileSync(file)) };
+      return { stat, size: Number(info.size), content: Bun.hash(readFileSync(file)) };
     } catch {
       return null;
     }

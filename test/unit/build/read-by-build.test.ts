@@ -51,4 +51,19 @@ describe("what a build read of the files that started it", () => {
     writeFileSync(file, "BBBB");
     expect(read.isNew(file)).toBe(true);
   });
+
+  test("a checkout's worth of files, or bytes past what is read at a build's start, is not recorded: their late events build again", () => {
+    const many = tree(Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`page-${i}.md`, "x"])));
+    const read = new ReadByBuild();
+    for (let i = 0; i < 51; i++) read.isNew(join(many, `page-${i}.md`));
+    read.buildStarting();
+    expect(read.isNew(join(many, "page-0.md"))).toBe(true);
+
+    const big = new Uint8Array(5 * 1024 * 1024);
+    const dir = tree({ "a.png": big, "b.png": big });
+    read.isNew(join(dir, "a.png"));
+    read.isNew(join(dir, "b.png"));
+    read.buildStarting();
+    expect([read.isNew(join(dir, "a.png")), read.isNew(join(dir, "b.png"))]).toEqual([false, true]);
+  });
 });
