@@ -33,10 +33,11 @@ export class TestSocket {
     return this.messages.length === before;
   }
 
-  /** Closes as the client does before it reloads, or with `code` as a page closed or left; resolves once the closing handshake is over. */
-  async close(code = RELOAD_CLOSE_CODE): Promise<void> {
+  /** Closes as the client does before it reloads, or with `code` (null: none) as a page closed or left; resolves once the closing handshake is over. */
+  async close(code: number | null = RELOAD_CLOSE_CODE): Promise<void> {
     const closed = new Promise((resolve) => this.socket.addEventListener("close", resolve));
-    this.socket.close(code);
+    if (code === null) this.socket.close();
+    else this.socket.close(code);
     await closed;
   }
 }
