@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { onCleanup } from "./cleanup.ts";
@@ -11,6 +11,11 @@ export const CLI = join(ROOT, "src/cli.ts");
 
 /** A script or worker of test/helpers/fixtures, by file name. */
 export const fixture = (name: string) => join(import.meta.dir, "fixtures", name);
+
+/** The lines a build or fixture has appended to `file` so far, blank ones left out; none while it does not exist. */
+export function fileLines(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+}
 
 /** A fresh directory, removed by `cleanup()`. */
 export function tempDir(prefix = "storytime-test-"): string {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp } from "./app.ts";
 import { eventually } from "./eventually.ts";
-import { fixture, ROOT, tempDir, tree } from "./files.ts";
+import { fileLines, fixture, ROOT, tempDir, tree } from "./files.ts";
 
 /**
  * A small catalog's output, served: a whole page, a fragment in a folder, another folder's page,
@@ -47,7 +47,7 @@ export function recordingProject(pauseSeconds = 0) {
     ].join("\n"),
   );
   const lines = (kind: string) =>
-    existsSync(runs) ? readFileSync(runs, "utf8").split("\n").filter((line) => line.startsWith(kind + " ")) : [];
+    fileLines(runs).filter((line) => line.startsWith(kind + " "));
   const waitForRuns = (kind: "start" | "end", count: number, ms = 10_000) =>
     eventually(() => lines(kind).length >= count, { ms, what: () => `${count} build ${kind}s; saw ${lines(kind).length}` });
   return { ...p, lines, waitForRuns };
@@ -64,7 +64,7 @@ export function fakeGeneratorProject(env: Record<string, string> = {}) {
   const assignments = Object.entries({ RUNS: runs, ...env }).map(([name, value]) => `${name}='${value}'`);
   const watchBuild = `${assignments.join(" ")} "${process.execPath}" "${fixture("fake-generator.ts")}"`;
   const starts = () =>
-    existsSync(runs) ? readFileSync(runs, "utf8").split("\n").filter(Boolean).map((line) => line.split(" ").map(Number) as [number, number]) : [];
+    fileLines(runs).map((line) => line.split(" ").map(Number) as [number, number]);
   return { ...p, watchBuild, starts };
 }
 

@@ -1,19 +1,15 @@
 import { afterEach, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fetchPageUntil, startApp } from "../../helpers/app.ts";
 import { cleanup } from "../../helpers/cleanup.ts";
 import { eventually } from "../../helpers/eventually.ts";
-import { CLI, tempDir } from "../../helpers/files.ts";
+import { CLI, fileLines, tempDir } from "../../helpers/files.ts";
 import { alive, launch } from "../../helpers/process.ts";
 import { project, recordingProject } from "../../helpers/projects.ts";
 import { describeUnless, POSIX_SHELL_SKIP } from "../../helpers/skip.ts";
 
 afterEach(cleanup);
-
-function lines(file: string): string[] {
-  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
-}
 
 describeUnless(POSIX_SHELL_SKIP)("builds that leave processes behind", () => {
   test("a build ending in a background helper ends with its shell; the helper is stopped before the next build and at exit", async () => {
@@ -32,14 +28,14 @@ describeUnless(POSIX_SHELL_SKIP)("builds that leave processes behind", () => {
     expect(await (await fetch(app.url)).text()).toStartWith("initial");
     await app.logs.waitFor(/left background processes running/, 2_000);
 
-    const first = Number(lines(log).find((l) => l.startsWith("helper"))!.split(" ")[1]);
+    const first = Number(fileLines(log).find((l) => l.startsWith("helper"))!.split(" ")[1]);
     expect(alive(first)).toBe(true);
     writeFileSync(join(p.input, "story.py"), "second");
-    await eventually(() => lines(log).filter((l) => l.startsWith("helper")).length === 2, { what: "a second build" });
+    await eventually(() => fileLines(log).filter((l) => l.startsWith("helper")).length === 2, { what: "a second build" });
     await eventually(() => !alive(first), { ms: 2_000, what: "the first helper to be stopped" });
     await fetchPageUntil(app, (page) => page.startsWith("second"));
 
-    const second = Number(lines(log).filter((l) => l.startsWith("helper"))[1]!.split(" ")[1]);
+    const second = Number(fileLines(log).filter((l) => l.startsWith("helper"))[1]!.split(" ")[1]);
     await app.stop();
     await eventually(() => !alive(second), { ms: 2_000, what: "the helper to be stopped at exit" });
   }, 20_000);

@@ -1,11 +1,11 @@
 import { afterEach, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SELF_TRIGGER_BUILDS } from "../../../src/build/self-trigger.ts";
 import { startWatcher } from "../../../src/watchers.ts";
 import { fetchPageUntil, stampOf, startApp, url } from "../../helpers/app.ts";
 import { cleanup } from "../../helpers/cleanup.ts";
-import { tempDir, tree } from "../../helpers/files.ts";
+import { fileLines, tempDir, tree } from "../../helpers/files.ts";
 import { captureLogs } from "../../helpers/logs.ts";
 import { project, recordingProject } from "../../helpers/projects.ts";
 import { describeUnless, POSIX_SHELL_SKIP } from "../../helpers/skip.ts";
@@ -171,10 +171,6 @@ describeUnless(POSIX_SHELL_SKIP)("rebuild on input change", () => {
   });
 });
 
-function lines(file: string): string[] {
-  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
-}
-
 describeUnless(POSIX_SHELL_SKIP)("the build runner", () => {
   test("a build that rewrites a file in its own input is named once and stops looping; a person's save still builds", async () => {
     const log = join(tempDir(), "runs.log");
@@ -190,15 +186,15 @@ describeUnless(POSIX_SHELL_SKIP)("the build runner", () => {
     const warning = await app.logs.waitFor(/keeps changing/, 10_000);
     expect(warning).toContain("manifest.json");
     expect(warning).toContain("make the build write it outside");
-    const afterWarning = lines(log).length;
+    const afterWarning = fileLines(log).length;
     expect(afterWarning).toBeLessThanOrEqual(SELF_TRIGGER_BUILDS + 1);
     await Bun.sleep(500);
-    expect(lines(log).length).toBe(afterWarning);
+    expect(fileLines(log).length).toBe(afterWarning);
     expect(app.logs.lines.filter((line) => line.includes("keeps changing"))).toHaveLength(1);
 
     writeFileSync(join(p.input, "story.py"), "edited");
     await fetchPageUntil(app, (page) => page.startsWith("edited"));
-    expect(lines(log).length).toBe(afterWarning + 1);
+    expect(fileLines(log).length).toBe(afterWarning + 1);
   });
 });
 
