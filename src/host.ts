@@ -57,7 +57,7 @@ function urlFor(host: string, port: number): string {
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
 }
 
-const LOOKUP_TIMEOUT_MS = 3_000;
+export const LOOKUP_TIMEOUT_MS = 3_000;
 
 /** Loaded when a name must be looked up, which an IP address or localhost never needs. */
 const lookUp = async (host: string) => (await (await import("node:dns/promises")).lookup(host, { all: true })).map((found) => found.address);

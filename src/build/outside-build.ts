@@ -53,7 +53,7 @@ const LINE_WAIT_MS = 3_000;
 /** How long a save waits for its first write before it counts as one that writes nothing, unless rebuilds took longer. */
 const FIRST_WRITE_WAIT_MS = 2_000;
 /** The writer's first build takes far longer than a rebuild: a generator's cold start and every page (bench/README.md). */
-const FIRST_BUILD_WAIT_MS = 30_000;
+export const FIRST_BUILD_WAIT_MS = 30_000;
 
 interface Rebuild {
   /** The writer's first build, after it (re)started. */

@@ -33,7 +33,7 @@ export interface BuildConfig extends BuildCommand {
   spawn?: SpawnBuild;
 }
 
-const STILL_RUNNING_EVERY_MS = 10_000;
+export const STILL_RUNNING_EVERY_MS = 10_000;
 /** Events of a build's last writes may reach us just after its shell exits; they still count as the build's. */
 const BUILD_ECHO_MS = 50;
 

@@ -15,7 +15,12 @@ interface WatchBuildConfig extends BuildCommand {
 const FIRST_RESTART_MS = 1_000;
 const MAX_RESTART_MS = 30_000;
 /** A command that ran this long was healthy: its next death restarts it quickly again. */
-const HEALTHY_RUN_MS = 30_000;
+export const HEALTHY_RUN_MS = 30_000;
+
+/** How long to wait before starting the command again after its `deathsInARow`th death in a row. */
+export function restartDelayMs(deathsInARow: number): number {
+  return Math.min(MAX_RESTART_MS, FIRST_RESTART_MS * 2 ** (deathsInARow - 1));
+}
 
 /**
  * A generator's own watch mode (`hugo --watch`, `eleventy --watch`) run for as long as the server:
@@ -100,7 +105,7 @@ export class WatchBuild {
 
   private restartLater(started: number, what: string): void {
     this.deathsInARow = performance.now() - started >= HEALTHY_RUN_MS ? 1 : this.deathsInARow + 1;
-    const delay = Math.min(MAX_RESTART_MS, FIRST_RESTART_MS * 2 ** (this.deathsInARow - 1));
+    const delay = restartDelayMs(this.deathsInARow);
     this.log.error(`${what}; starting it again in ${seconds(delay)}.`);
     this.restartTimer = setTimeout(() => this.start(), delay);
   }

@@ -22,7 +22,7 @@ interface OutputConfig {
 
 const HTML_TYPE = "text/html; charset=utf-8";
 /** Room for the pages of a few open tabs: a catalog's pages weigh tens of kilobytes. */
-const PAGE_CACHE_BYTES = 4 * 1024 * 1024;
+export const PAGE_CACHE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Answers requests for the output directory. Pages (directory URLs and .html names) wait for the

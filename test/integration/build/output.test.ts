@@ -58,6 +58,13 @@ describeUnless(POSIX_SHELL_SKIP)("a failed build", () => {
     expect(shown.length).toBeLessThan(TAIL_LINES + 6);
   });
 
+  test("of 150 lines on stderr among 500 on stdout, the last 100 and the last 20 lines are shown, as README says", async () => {
+    const log = await runBuild(`i=1; while [ $i -le 150 ]; do echo "err $i" >&2; i=$((i+1)); done; ${lines(500)}; exit 1`);
+    const shown = log.slice(0, log.findIndex((line) => line.startsWith("Build failed")));
+    expect(shown.filter((line) => line.startsWith("err "))).toEqual(Array.from({ length: 100 }, (_, i) => `err ${i + 51}`));
+    expect(shown.filter((line) => line.startsWith("line "))).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i + 480}`));
+  });
+
   test("a command that is not found says to check --build", async () => {
     const log = await runBuild("pyhton3-storytime-test build.py");
     expect(log.some((line) => line.includes("pyhton3-storytime-test"))).toBe(true);
@@ -106,6 +113,12 @@ describeUnless(POSIX_SHELL_SKIP)("a successful build", () => {
     const server = await launch(["bun", CLI, "--input", tempDir(), "--output", join(dir, "out"), "--port", "0", "--build", `printf 'step\\n\\033[32mall green\\033[39m\\n'`], { cwd: dir });
     await server.waitForOutput("Built in");
     expect(server.output()).toMatch(/Built in \d+ ms: \x1b\[32mall green\x1b\[39m\n/);
+  });
+
+  test("with --verbose, 200 lines a second are shown as they come and the rest counted, as README says", async () => {
+    const log = await runBuild(`seq 1000 | sed 's/^/line /'`, { verbose: true });
+    expect(log.filter((line) => line.startsWith("line "))).toHaveLength(200);
+    expect(log).toContain("(800 more lines of build output not shown)");
   });
 
   test("with --verbose every line is shown, and the last is not repeated", async () => {
