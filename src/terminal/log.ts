@@ -56,8 +56,11 @@ const lineReporter: ConsolaReporter = {
   },
 };
 
-// Level set explicitly: consola would otherwise go quiet whenever NODE_ENV=test, as in a user's test runner.
-export const log = createConsola({ level: 3, defaults: { tag: "storytime" }, reporters: [lineReporter] });
+// Level set explicitly: consola would otherwise go quiet whenever NODE_ENV=test, as in a user's test
+// runner. No throttle: consola holds back a line repeated more than 5 times within a second and
+// prints "(repeated N times)" a second later, which would rewrite a build's own output and lose
+// its last lines at exit.
+export const log = createConsola({ level: 3, throttle: 0, defaults: { tag: "storytime" }, reporters: [lineReporter] });
 
 /** "1 page", "2 pages". */
 export function plural(count: number, word: string): string {

@@ -121,6 +121,11 @@ describeUnless(POSIX_SHELL_SKIP)("a successful build", () => {
     expect(log).toContain("(800 more lines of build output not shown)");
   });
 
+  test("a line the build repeats is shown each time, as it wrote it", async () => {
+    const log = await runBuild(`for i in 1 2 3 4 5 6 7 8 9 10; do echo compiling...; done`, { verbose: true });
+    expect(log.filter((line) => line === "compiling...")).toHaveLength(10);
+  });
+
   test("with --verbose every line is shown, and the last is not repeated", async () => {
     const log = await runBuild(`${lines(36)}`, { verbose: true });
     expect(log.filter((line) => line.startsWith("line "))).toHaveLength(36);
