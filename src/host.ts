@@ -1,5 +1,6 @@
 import { networkInterfaces, type NetworkInterfaceInfo } from "node:os";
 import { UsageError } from "./errors.ts";
+import { settlesWithin } from "./promises.ts";
 
 /*
  * What --host means: whether it is an IP address, the URLs to print for it, what a name resolves
@@ -78,12 +79,8 @@ export async function resolveHost(
   if (withPort) {
     throw new UsageError(`--host ${host} includes a port; put the port in --port: --host ${withPort[1] ?? withPort[2]} --port ${withPort[3]}.`);
   }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
-  });
-  const outcome = await Promise.race([lookup(host).catch(() => "failed" as const), timedOut]);
-  clearTimeout(timer);
+  const found = lookup(host).catch(() => "failed" as const);
+  const outcome = (await settlesWithin(found, timeoutMs)) ? await found : "timeout";
   if (Array.isArray(outcome)) return outcome;
   const why = outcome === "timeout" ? `did not resolve within ${timeoutMs / 1000} s` : "does not resolve";
   const own = lanAddresses(interfaces, false);

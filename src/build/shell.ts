@@ -83,7 +83,7 @@ export const spawnBuild: SpawnBuild = ({ command, input, output }) => {
 /** Asks the group to end, gives it STOP_GRACE_MS (or until `done`), then kills what is left: the shell may exit on the signal while something it started does not. */
 export async function stopGracefully(proc: BuildProcess, done: Promise<unknown>, signal: "SIGINT" | "SIGTERM" = "SIGTERM"): Promise<void> {
   proc.kill(signal);
-  await Promise.race([done, Bun.sleep(STOP_GRACE_MS)]);
+  await settlesWithin(done, STOP_GRACE_MS);
   proc.kill("SIGKILL");
 }
 
