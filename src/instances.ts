@@ -11,7 +11,8 @@ interface OtherInstance {
 }
 
 /** `<output key>-<pid>-<random>.json`: the pid names the process, the suffix tells apart two servers of one process (tests, embedders). */
-const RECORD_NAME = /^([0-9a-z]+)-\d+-[0-9a-f]{8}\.json$/;
+/** A record's name (its output's key, then its pid), and of the file it is written in first (`.tmp`). */
+const RECORD_NAME = /^([0-9a-z]+)-(\d+)-[0-9a-f]{8}\.json(\.tmp)?$/;
 
 /**
  * Records this server as one serving `output`, and returns the others still alive. Records live
@@ -123,9 +124,14 @@ function liveRecords(folder: string, key: string): OtherInstance[] {
     return others;
   }
   for (const name of names) {
-    const recordKey = RECORD_NAME.exec(name)?.[1];
+    const [, recordKey, pid, aside] = RECORD_NAME.exec(name) ?? [];
     if (recordKey === undefined) continue;
     const file = join(folder, name);
+    // A server killed between writing its record and renaming it into place left this behind.
+    if (aside) {
+      if (!isAlive(Number(pid))) rmSync(file, { force: true });
+      continue;
+    }
     const record = readRecord(file);
     if (!record) continue;
     if (!isAlive(record.pid)) rmSync(file, { force: true });
@@ -137,8 +143,8 @@ function liveRecords(folder: string, key: string): OtherInstance[] {
 /** Written aside and renamed, so an instance starting at the same moment never reads half a record. */
 function writeRecord(file: string, url: string): void {
   const aside = `${file}.tmp`;
-  writeFileSync(aside, JSON.stringify({ pid: process.pid, url }), { flag: "wx", mode: 0o600 });
   try {
+    writeFileSync(aside, JSON.stringify({ pid: process.pid, url }), { flag: "wx", mode: 0o600 });
     renameSync(aside, file);
   } catch (error) {
     rmSync(aside, { force: true });

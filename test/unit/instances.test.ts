@@ -103,6 +103,18 @@ describe("registerInstance", () => {
     expect(readdirSync(base)).toEqual([]);
   });
 
+  test("a record a killed server wrote but never renamed into place is removed too; a live server's is not", async () => {
+    const base = tempDir();
+    const first = registerInstance(tempDir(), "http://127.0.0.1:3/", base);
+    const dead = Bun.spawn(["true"]);
+    await dead.exited;
+    const folder = folderIn(base);
+    writeFileSync(join(folder, `otherkey-${dead.pid}-0123abcd.json.tmp`), "{");
+    writeFileSync(join(folder, `otherkey-${process.ppid}-0123abcd.json.tmp`), "{");
+    first.release();
+    expect(readdirSync(folder)).toEqual([`otherkey-${process.ppid}-0123abcd.json.tmp`]);
+  });
+
   test("records whose pid is not a positive whole number, or whose URL is not http, are neither reported nor deleted", () => {
     const base = tempDir();
     const output = tempDir();
