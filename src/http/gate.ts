@@ -61,14 +61,14 @@ export class OutputChanges {
     this.changeListeners.push(listener);
   }
 
-  record(): number {
+  record(): void {
     const now = performance.now();
     this.runLength = now - this.lastChangeAt < this.limits.quietMs ? this.runLength + 1 : 1;
     this.lastChangeAt = now;
     this.version++;
     for (const listener of this.changeListeners) listener();
-    for (const wake of this.nextChangeWaiters.splice(0)) wake();
-    return this.version;
+    // Runs on every output event: no new array unless someone waits.
+    if (this.nextChangeWaiters.length) for (const wake of this.nextChangeWaiters.splice(0)) wake();
   }
 
   /**
@@ -166,7 +166,7 @@ export class OutputChanges {
       // watcher's own confirmation that it has reported everything up to now says so for sure.
       if (!waited || !this.confirm || performance.now() >= quietDeadline) return true;
       const before = this.version;
-      await this.confirm();
+      if (!(await settlesWithin(this.confirm(), quietDeadline - performance.now()))) return true;
       if (this.version === before) return true;
     }
   }

@@ -81,3 +81,32 @@ describe("the watcher's confirmation that quiet output is quiet", () => {
     expect(asked).toBe(0);
   });
 });
+
+describe("the limits on how long a page is held", () => {
+  /** How a wait ended, or "still held" if it had not within `ms`. */
+  const outcome = <T>(wait: Promise<T>, ms: number) => Promise.race([wait, Bun.sleep(ms).then(() => "still held" as const)]);
+
+  test("a build that never ends holds pages until maxBuildWaitMs, then they are served, said to be late", async () => {
+    const changes = new OutputChanges({ ...limits, maxBuildWaitMs: 100 });
+    changes.holdFor(new Promise(() => {}));
+    expect(await outcome(changes.settled()!, 1_000)).toBe(false);
+  });
+
+  test("output that never goes quiet is served after maxQuietWaitMs, while the writes go on", async () => {
+    const changes = new OutputChanges({ ...limits, maxQuietWaitMs: 200 });
+    const writer = setInterval(() => changes.record(), 5);
+    try {
+      changes.record();
+      expect(await outcome(changes.settled()!, 1_500)).toBe(true);
+    } finally {
+      clearInterval(writer);
+    }
+  });
+
+  test("a watcher that never confirms holds a page no longer than maxQuietWaitMs", async () => {
+    const changes = new OutputChanges({ ...limits, maxQuietWaitMs: 200 });
+    changes.confirmWith(() => new Promise(() => {}));
+    changes.record();
+    expect(await outcome(changes.settled()!, 1_500)).toBe(true);
+  });
+});
