@@ -25,16 +25,13 @@ interface OpenFile {
  * descriptor: a regular file, lying where a file may be served, as the kernel says; where it
  * cannot say, the very file the resolver checked. Every file served is opened here.
  */
-async function openResolved({ path, realRoot, dev, ino }: ResolvedFile): Promise<OpenFile | null> {
-  const handle = await open(path, OPEN_FLAGS);
+async function openResolved(resolved: ResolvedFile): Promise<OpenFile | null> {
+  const handle = await open(resolved.path, OPEN_FLAGS);
   let allowed = false;
   let stats: Stats;
   try {
     stats = await handle.stat();
-    if (stats.isFile()) {
-      const where = await openedPath(handle);
-      allowed = where === null ? stats.dev === dev && stats.ino === ino : servableRealPath(realRoot, where);
-    }
+    allowed = stats.isFile() && mayServeOpened(resolved, stats, await openedPath(handle));
   } catch (error) {
     await handle.close();
     throw error;
@@ -42,6 +39,12 @@ async function openResolved({ path, realRoot, dev, ino }: ResolvedFile): Promise
   if (allowed) return { handle, stats };
   await handle.close();
   return null;
+}
+
+/** Whether the regular file opened for `resolved` may be served: by where the kernel says it lies (`where`), or where it cannot say, by being the very file the resolver checked. */
+export function mayServeOpened(resolved: ResolvedFile, opened: { dev: number; ino: number }, where: string | null): boolean {
+  if (where === null) return opened.dev === resolved.dev && opened.ino === resolved.ino;
+  return servableRealPath(resolved.realRoot, where);
 }
 
 /**
