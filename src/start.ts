@@ -89,7 +89,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
     ? (path: string, file?: string) => builder.request(path, file)
     : (path: string) => {
         outside?.saved();
-        if (writer) return;
+        if (writer && !writer.gaveUp) return;
         log.info(`${path} changed${toldNothingRebuilt ? "" : " (no --build, nothing rebuilt)"}`);
         toldNothingRebuilt = true;
       };

@@ -35,6 +35,8 @@ export class WatchBuild {
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private deathsInARow = 0;
+  /** It exited in a way no restart mends (not found, or built once and ended), and is not started again. */
+  gaveUp = false;
   private readonly log = log.withTag("build");
 
   constructor(private readonly config: WatchBuildConfig) {}
@@ -94,13 +96,17 @@ export class WatchBuild {
     // Neither a command that is not there nor one that builds once and ends gets better by starting
     // it again: each start would only rebuild and reload every tab, with no edit. One that ran for a
     // while was there: what it ran last is missing, and a restart may find it installed.
-    if (ran < HEALTHY_RUN_MS && code === commandNotFoundCode(process.platform)) {
-      return this.log.error(`${exited} (command not found: check --watch-build); not starting it again.`);
-    }
-    if (ran < HEALTHY_RUN_MS && code === 0) {
-      return this.log.error(`${exited} (--watch-build wants a command that keeps running and rebuilds by itself, such as \`hugo --watch\`); not starting it again.`);
-    }
-    this.restartLater(started, exited);
+    const why =
+      ran >= HEALTHY_RUN_MS
+        ? null
+        : code === commandNotFoundCode(process.platform)
+          ? "command not found: check --watch-build"
+          : code === 0
+            ? "--watch-build wants a command that keeps running and rebuilds by itself, such as `hugo --watch`"
+            : null;
+    if (why === null) return this.restartLater(started, exited);
+    this.gaveUp = true;
+    this.log.error(`${exited} (${why}); not starting it again.`);
   }
 
   private restartLater(started: number, what: string): void {

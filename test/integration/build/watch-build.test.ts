@@ -79,7 +79,7 @@ describeUnless(POSIX_SHELL_SKIP)("--watch-build", () => {
     await fetchPageUntil(app, (page) => page.includes(">initial<"));
   }, 20_000);
 
-  test("a command that is not found, or that builds once and exits, is not started again: each start would reload every tab", async () => {
+  test("a command that is not found, or that builds once and exits, is not started again (each start would reload every tab), and a save then says nothing rebuilds", async () => {
     const p = project();
     for (const [watchBuild, why] of [
       ["storytime-test-no-such-generator --watch", "(command not found: check --watch-build); not starting it again."],
@@ -89,6 +89,9 @@ describeUnless(POSIX_SHELL_SKIP)("--watch-build", () => {
       expect(await app.logs.waitFor(/exited with code/, 10_000)).toEndWith(why);
       await Bun.sleep(1_500);
       expect(app.logs.lines.filter((line) => line.includes("Running `"))).toHaveLength(1);
+      // Nothing rebuilds now, and a save says so, as without --build.
+      writeFileSync(join(p.input, "page.txt"), `saved for ${watchBuild}`);
+      expect(await app.logs.waitFor(/page\.txt changed/, 5_000)).toEndWith("page.txt changed (no --build, nothing rebuilt)");
       await app.stop();
     }
   }, 20_000);
