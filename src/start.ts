@@ -136,6 +136,7 @@ export async function start(options: Options, watch: typeof startWatcher = start
     async stop() {
       instance.release();
       watchers.stop();
+      reloads.stop();
       server.stop(true);
       await Promise.all([builder?.stop(), writer?.stop()]);
       outside?.endNow();

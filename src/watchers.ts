@@ -123,6 +123,8 @@ export function startWatcher(
   return {
     ready,
     flush() {
+      // A stopped watcher reports nothing more: no flush of it is answered, so none is waited for.
+      if (stopped) return Promise.resolve(false);
       const id = nextFlush++;
       return new Promise<boolean>((resolve) => {
         const done = (confirmed: boolean) => {
@@ -141,6 +143,7 @@ export function startWatcher(
     stop() {
       stopped = true;
       worker.terminate();
+      for (const done of [...flushes.values()]) done(false);
     },
   };
 }

@@ -87,6 +87,9 @@ export function reloadLog(root: string, windowMs = 100) {
     }
     timer = undefined;
     log.info(describeReload({ paths, told, reloading: reloadingAtStart, edited, uncounted, isDirectory: (path) => isDirectory(join(root, path)) }));
+    startOver();
+  };
+  const startOver = () => {
     paths.clear();
     edited.clear();
     uncounted = 0;
@@ -108,6 +111,12 @@ export function reloadLog(root: string, windowMs = 100) {
       told = Math.max(told, toldNow);
       if (paths.size < PATHS_KEPT || paths.has(path)) paths.add(path);
       else uncounted++;
+    },
+    /** The server stopped: a line still gathering is dropped, not printed after the stop. */
+    stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      startOver();
     },
     /** A page closed its socket to reload: with the code the client uses only then. */
     pageReloading() {

@@ -43,6 +43,16 @@ describe("watchers", () => {
     }
   });
 
+  test("a stopped watcher answers its pending flushes, and any later one, at once: none holds a page or a timer", async () => {
+    const watcher = startWatcher("output", tempDir(), () => {});
+    await watcher.ready;
+    const pending = watcher.flush();
+    watcher.stop();
+    const answered = (flush: Promise<boolean>) => Promise.race([flush, Bun.sleep(500).then(() => "still waiting")]);
+    expect(await answered(pending)).toBe(false);
+    expect(await answered(watcher.flush())).toBe(false);
+  });
+
   test("a watcher worker that cannot start at all fails start-up instead of being retried", async () => {
     const dir = tempDir();
     const watcher = startWatcher("output", dir, () => {}, { spawnWorker: () => new Worker(fixture("never-starts.worker.ts")) });

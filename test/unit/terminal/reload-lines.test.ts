@@ -88,6 +88,15 @@ describe("the reload line under changes that never pause", () => {
     expect(line).toMatch(/^storytime: page-0\.html, page-1\.html, page-10\.html and \d+ more files changed; told 1 page to reload$/);
   });
 
+  test("a line still gathering when the server stops is dropped, not printed after the stop", async () => {
+    const logs = captureLogs();
+    const reloads = reloadLog(tempDir(), 10);
+    reloads.changed("index.html", 0);
+    reloads.stop();
+    reloads.changed("later.html", 0);
+    expect(await logs.waitFor(/later\.html changed/, 1_000)).not.toContain("index.html");
+  });
+
   test("a burst of 30,000 names keeps a bounded number, and says no more than it knows", async () => {
     const logs = captureLogs();
     const reloads = reloadLog(tempDir(), 10);
