@@ -13,6 +13,8 @@ export const TAIL_LINES = 20;
 const STDERR_LINES = 100;
 /** Past this rate shown output is counted, not printed: a flooding build must not stall the server on a slow terminal. */
 const SHOWN_LINES_PER_SECOND = 200;
+/** Where a note says lines were left out: how to see them. */
+export const VERBOSE_HINT = `--verbose shows them as they come, ${SHOWN_LINES_PER_SECOND} a second at most`;
 
 interface OutputSink {
   /** A line of the build's own output, as it wrote it. */
@@ -76,7 +78,7 @@ export class BuildOutput {
     let unshownSoFar = 0;
     for (const line of unseen) {
       const gap = line.unshownBefore - unshownSoFar;
-      if (gap && unshownSoFar === 0) this.sink.note(`(${plural(gap, "earlier line")} of build output not shown${this.live ? "" : "; --verbose shows them as they come, 200 a second at most"})`);
+      if (gap && unshownSoFar === 0) this.sink.note(`(${plural(gap, "earlier line")} of build output not shown${this.live ? "" : `; ${VERBOSE_HINT}`})`);
       else if (gap) this.sink.note(`(${plural(gap, "line")} of build output not shown)`);
       this.sink.line(line.text);
       unshownSoFar = line.unshownBefore + 1;

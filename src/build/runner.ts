@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { displayPath, isDirectory } from "../paths.ts";
 import { AsWritten, log, plural, seconds } from "../terminal/log.ts";
-import { BuildOutput } from "./output.ts";
+import { BuildOutput, VERBOSE_HINT } from "./output.ts";
 import { ReadByBuild } from "./read-by-build.ts";
 import { NO_STREAK, SELF_TRIGGER_BUILDS, selfTrigger, type Trigger } from "./self-trigger.ts";
 import { commandNotFoundCode, leftRunning, relayLines, runners, spawnBuild, stopGracefully, type BuildCommand, type BuildProcess, type SpawnBuild } from "./shell.ts";
@@ -219,7 +219,7 @@ export class BuildRunner {
     else this.log.success(`Built in ${took}`);
     if (!this.config.verbose && output.lines > 1 && !this.toldAboutFolding) {
       this.toldAboutFolding = true;
-      this.log.info(`(${plural(output.lines - 1, "more line")} of build output folded; a failed build shows its last lines, and --verbose shows them as they come, 200 a second at most)`);
+      this.log.info(`(${plural(output.lines - 1, "more line")} of build output folded; a failed build shows its last lines, and ${VERBOSE_HINT})`);
     }
     if (this.config.outputChanges && outputVersion !== undefined) void this.noticeUnchangedOutput(this.config.outputChanges, outputVersion);
   }
