@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { StartupError } from "./errors.ts";
+import { displayPath } from "./paths.ts";
 import { log } from "./terminal/log.ts";
 import { QUIET_WAIT_LIMIT_MS } from "./timing.ts";
 import type { WatchCommand, WatchReport } from "./watch/messages.ts";
@@ -110,7 +111,7 @@ export function startWatcher(
       const now = Date.now();
       restarts = restarts.filter((at) => now - at < RESTART_WINDOW_MS).concat(now);
       if (restarts.length >= RESTART_LIMIT) {
-        log.error(`The ${kind} watcher keeps stopping; changes in ${root} are no longer seen. Restart storytime-reload.`);
+        log.error(`The ${kind} watcher keeps stopping; changes in ${displayPath(root)} are no longer seen. Restart storytime-reload.`);
         return;
       }
       log.warn(`The ${kind} watcher stopped unexpectedly; restarting it.`);
@@ -188,8 +189,8 @@ export function watcherGroup(watch: typeof startWatcher = startWatcher, platform
 
 function watchErrorMessage(kind: WatcherKind, root: string, code: string | undefined, message: string): string {
   const limit = watchLimitRemedy(code, process.platform);
-  if (limit) return `Cannot watch ${root}: ${limit}`;
-  return `Cannot watch the ${kind} directory ${root}: ${message}`;
+  if (limit) return `Cannot watch ${displayPath(root)}: ${limit}`;
+  return `Cannot watch the ${kind} directory ${displayPath(root)}: ${message}`;
 }
 
 /** Longer paths are cut: a directory too deep to watch has a path of over 4,096 characters. */
@@ -197,7 +198,7 @@ const PATH_SHOWN = 160;
 
 /** A directory the watch had to leave out: which, what that costs, and how to have it watched. */
 export function unwatchableMessage(kind: WatcherKind, root: string, dir: string, code: string | undefined): string {
-  const path = join(root, dir);
+  const path = displayPath(join(root, dir));
   const shown = path.length > PATH_SHOWN ? `${path.slice(0, PATH_SHOWN)}… (${path.length} characters)` : path;
   const cost = `changes inside it are not seen (the rest of the ${kind} directory is watched)`;
   if (code === "ENAMETOOLONG") return `${shown} is not watched: its path is longer than the system allows, so ${cost}. Move it up or shorten its name.`;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { ROOT_CHECK_MS } from "../../../src/watch/watch-tree.ts";
 import { startWatcher } from "../../../src/watchers.ts";
 import { cleanup } from "../../helpers/cleanup.ts";
@@ -93,7 +93,7 @@ describe("watchers", () => {
       expect(page.messages).toEqual([]);
       expect(builds()).toBe(1);
       for (const unreadable of [locked, cache]) {
-        const told = server.output().split("\n").filter((line) => line.includes(`${unreadable} is not watched`));
+        const told = server.output().split("\n").filter((line) => line.includes(`${relative(dir, unreadable)} is not watched`));
         expect(told).toHaveLength(1);
         expect(told[0]).toContain("permission denied");
       }
@@ -131,7 +131,7 @@ describe("watchers", () => {
       // Past two root checks: a watch that took the directory for the root's own trouble would re-arm at each, reloading every page.
       await Bun.sleep(2 * ROOT_CHECK_MS + 300);
       expect(page.messages).toEqual([]);
-      const told = server.output().split("\n").filter((line) => line.includes(`${locked} is not watched`));
+      const told = server.output().split("\n").filter((line) => line.includes(`${relative(dir, locked)} is not watched`));
       expect(told).toHaveLength(1);
       expect(told[0]).toContain("permission denied");
     } finally {
