@@ -41,7 +41,9 @@ async function serveAndReload(
     code = await Promise.race([server.proc.exited, Bun.sleep(3_000).then(() => null)]);
     if (code === null) server.proc.kill("SIGKILL");
   }
-  expect(code).toBe(143);
+  // Windows has no signals: there the kill ends the process outright, with no code of its choosing.
+  if (process.platform === "win32") expect(code).not.toBeNull();
+  else expect(code).toBe(143);
 }
 
 describe("the single executable", () => {

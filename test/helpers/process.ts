@@ -9,6 +9,8 @@ export interface Running {
   url: string;
   port: number;
   output(): string;
+  /** Resolves once both of its output streams have closed: all it printed is in output(). */
+  outputClosed: Promise<unknown>;
   /** Resolves once the combined output matches; rejects after `ms`. */
   waitForOutput(pattern: RegExp | string, ms?: number): Promise<void>;
 }
@@ -34,17 +36,26 @@ export async function run(args: string[], options: { cwd?: string; timeoutMs?: n
 
 /**
  * Starts a long-running server command and resolves once it printed its URL; `cleanup()` kills it
- * (SIGKILL) if it still runs.
+ * (SIGKILL) if it still runs. `group`: in a process group of its own, signalled and killed whole,
+ * as a terminal's Ctrl-C reaches a command and what it started (POSIX only).
  */
-export async function launch(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Running> {
+export async function launch(args: string[], options: { cwd?: string; env?: Record<string, string>; group?: boolean } = {}): Promise<Running> {
   const proc = Bun.spawn(args, {
     cwd: options.cwd ?? ROOT,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
+    detached: options.group ?? false,
     env: { ...process.env, NO_COLOR: "1", ...options.env },
   });
-  onCleanup(() => proc.kill("SIGKILL"));
+  onCleanup(() => {
+    if (!options.group) return proc.kill("SIGKILL");
+    try {
+      process.kill(-proc.pid, "SIGKILL");
+    } catch {
+      // The group is gone already.
+    }
+  });
   let text = "";
   const decoder = new TextDecoder();
   const collect = async (stream: ReadableStream<Uint8Array>) => {
@@ -53,8 +64,7 @@ export async function launch(args: string[], options: { cwd?: string; env?: Reco
       text += decoder.decode(chunk.value, { stream: true });
     }
   };
-  void collect(proc.stdout);
-  void collect(proc.stderr);
+  const outputClosed = Promise.all([collect(proc.stdout), collect(proc.stderr)]);
   const found = (pattern: RegExp | string) => (typeof pattern === "string" ? text.includes(pattern) : pattern.test(text));
   const [, url, port] = await eventually(
     () => {
@@ -71,6 +81,7 @@ export async function launch(args: string[], options: { cwd?: string; env?: Reco
     url: url!,
     port: Number(port),
     output: () => text,
+    outputClosed,
     waitForOutput: async (pattern, ms = 5_000) => void (await eventually(() => found(pattern), { ms, every: 20, what: () => `output matching ${pattern}:\n${text}` })),
   };
 }
