@@ -302,6 +302,8 @@ describe("as a process: streams and exit codes", () => {
     const second = await launch(["bun", CLI, "--output", out, "--port", "0"]);
     await second.waitForOutput(`Another storytime-reload (pid ${first.proc.pid}, ${first.url}) also serves this output`);
     expect(first.output()).not.toContain("Another storytime-reload");
+    expect(second.output().split("Another storytime-reload")).toHaveLength(2);
+    expect((await fetch(first.url)).status).toBe(200);
     expect((await fetch(second.url)).status).toBe(200);
   });
 });

@@ -62,12 +62,16 @@ describe("watchers", () => {
   test("reaching the watch limit (ENOSPC) is reported with how to raise it, and the watcher is not restarted", async () => {
     const dir = tempDir();
     const logs = captureLogs();
-    const watcher = startWatcher("output", dir, () => {}, { spawnWorker: () => new Worker(fixture("enospc.worker.ts")) });
+    let spawned = 0;
+    const watcher = startWatcher("output", dir, () => {}, { spawnWorker: () => (spawned++, new Worker(fixture("enospc.worker.ts"))) });
     try {
       await watcher.ready;
       // The remedy is the platform's own: inotify's sysctl on Linux, the open-file limit elsewhere.
       const line = await logs.waitFor(/Cannot watch/);
       expect(line).toContain(watchLimitRemedy("ENOSPC", process.platform)!);
+      // A watcher whose worker died would have been started again at once by now: this one is not.
+      await Bun.sleep(500);
+      expect(spawned).toBe(1);
       expect(logs.lines.some((entry) => entry.includes("restarting"))).toBe(false);
     } finally {
       watcher.stop();
