@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ignoredType, ignoredTypeMessage, isRelevant, RELEVANT_EXTENSIONS } from "../../../src/watch/relevant.ts";
+import { ROOT } from "../../helpers/files.ts";
 
 describe("isRelevant", () => {
   test.each([...RELEVANT_EXTENSIONS])("a %s file is relevant", (ext) => {
@@ -118,5 +121,31 @@ describe("ignoredType", () => {
     expect(ignoredTypeMessage("data/colors.sqlite")).toBe(
       'data/colors.sqlite changed, but .sqlite files do not trigger a rebuild (README: "What counts as an input change"); other .sqlite changes are skipped silently.',
     );
+  });
+});
+
+describe("README's list of what counts as an input change", () => {
+  const section = readFileSync(join(ROOT, "README.md"), "utf8").split("### What counts as an input change")[1]!.split("\nAny other type")[0]!;
+  const [counted, never] = section.split("\nNever:") as [string, string];
+  /** The names in backticks of `text`, one per word. */
+  const names = (text: string) => [...text.matchAll(/`([^`]+)`/g)].flatMap((match) => match[1]!.split(/\s+/)).filter(Boolean);
+  /** A path that stands for a name as README writes it: a folder gets a file, a pattern its blanks filled. */
+  const example = (name: string) => (name.endsWith("/") ? `${name}x.css` : name.replaceAll("*", "page").replace("XXXXXX", "a1B2c3"));
+
+  test("every type it lists counts, in any folder", () => {
+    const types = counted.split("\n- ").filter((bullet) => !bullet.startsWith("By name")).flatMap(names);
+    expect(types.length).toBeGreaterThan(100);
+    expect(types.filter((type) => !isRelevant(`components/page${type}`))).toEqual([]);
+  });
+
+  test("every name it lists counts, and every file in the folders it lists", () => {
+    const byName = names(counted.split("\n- By name:")[1]!).filter((name) => name !== "…");
+    expect(byName.map(example).filter((name) => !isRelevant(name))).toEqual([]);
+  });
+
+  test("nothing it says never counts does", () => {
+    const excluded = names(never).map(example);
+    expect(excluded.length).toBeGreaterThan(30);
+    expect(excluded.filter((path) => isRelevant(path))).toEqual([]);
   });
 });
