@@ -171,7 +171,7 @@ export function watchTree(root: string, events: TreeEvents, options: TreeOptions
         setTimeout(() => {
           if (closed || watcher !== armedWatcher) return;
           if (options.followLinks) links = watchLinkTargets(root, onEvent, () => events.change(null), options.excluded);
-          if (options.isSource) sources = trackSourceDirectories(root, options.isSource);
+          if (options.isSource) sources = trackSourceDirectories(root, options.isSource, options.excluded);
         }, 0);
         if (announce && options.probeRearms) probeWatch();
         errorShown = false;
