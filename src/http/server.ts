@@ -13,7 +13,7 @@ export interface ServerConfig {
   port: number;
   changes: OutputChanges;
   /** Told when a page's socket connects, and when a page closes it to reload: the reload log counts pages still reloading. */
-  pages?: { pageConnected(): void; pageReloading(): void };
+  pages: { pageConnected(): void; pageReloading(): void };
 }
 
 interface SocketData {
@@ -65,11 +65,11 @@ export function startServer({ root, host, port, changes, pages: pageEvents }: Se
         socket.subscribe(RELOAD_TOPIC);
         const { version } = socket.data;
         if (version !== null && version !== String(changes.version)) socket.send(RELOAD_MESSAGE);
-        pageEvents?.pageConnected();
+        pageEvents.pageConnected();
       },
       message() {},
       close(_socket, code) {
-        if (code === RELOAD_CLOSE_CODE) pageEvents?.pageReloading();
+        if (code === RELOAD_CLOSE_CODE) pageEvents.pageReloading();
       },
     },
     error(error) {
