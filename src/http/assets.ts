@@ -7,7 +7,8 @@ import type { ResolvedFile } from "./resolve.ts";
 export function serveAsset(request: Request, file: ResolvedFile): Promise<Response> {
   const { path } = file;
   return answerFromFile(file, () => new Response("Not found\n", { status: 404 }), async ({ stats, read, stream }) => {
-    // The inode and ctime change on every write, even one that keeps the size and sets the mtime back (Nix, touch -d).
+    // The ctime changes on every write, even one that keeps the size and sets the mtime back (Nix,
+    // touch -d), at the resolution of the file system's clock (docs/architecture.md says so).
     const etag = `W/"${[stats.size, stats.mtimeMs, stats.ctimeMs, stats.ino].map((n) => Math.trunc(n).toString(36)).join("-")}"`;
     const headers = { etag, "cache-control": NO_CACHE, "content-type": Bun.file(path).type, "accept-ranges": "bytes" };
     if (matchesEtag(request.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers });
